@@ -1,0 +1,299 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ImdbExperiments.Tests.Modeling.Hub;
+
+/// <summary>A file in the fake repo. LFS files are served from the "CDN" port and carry their SHA-256 as ETag.</summary>
+internal sealed record FakeHubFile(string Name, byte[] Content, bool Lfs)
+{
+    public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(Content));
+
+    public string GitSha1 => Convert.ToHexStringLower(
+        SHA1.HashData([.. Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"blob {Content.Length}\0")), .. Content]));
+
+    /// <summary>The blob name huggingface_hub gives this file in the cache.</summary>
+    public string Etag => Lfs ? Sha256 : GitSha1;
+
+    public static FakeHubFile Text(string name, string content) => new(name, Encoding.UTF8.GetBytes(content), Lfs: false);
+
+    public static FakeHubFile Binary(string name, int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return new FakeHubFile(name, bytes, Lfs: true);
+    }
+}
+
+/// <summary>One request as the fake Hub saw it.</summary>
+internal sealed record FakeHubRequest(string Method, string RawPath, bool ToCdn, string? Range, string? Authorization);
+
+/// <summary>A one-shot failure: an HTTP status (with optional X-Error-Code) or a connection cut after some body bytes.</summary>
+internal sealed record FakeHubFault(int Status = 0, string? ErrorCode = null, string? ErrorMessage = null, int? CutAfterBytes = null);
+
+/// <summary>
+/// An in-process Hugging Face Hub on 127.0.0.1: /{org}/{name}/resolve/{revision}/{file} answers HEAD and GET like the Hub
+/// (X-Repo-Commit, ETag; LFS files redirect with X-Linked-Etag/X-Linked-Size to a CDN on a second port), with Range support
+/// and injectable one-shot faults.
+/// </summary>
+internal sealed class FakeHub : IDisposable
+{
+    public const string RepoId = "acme/tiny-bert";
+
+    private readonly HttpListener _listener = new();
+    private readonly ConcurrentQueue<FakeHubRequest> _requests = new();
+    private readonly ConcurrentQueue<(Func<FakeHubRequest, bool> When, FakeHubFault Fault)> _faults = new();
+    private readonly ConcurrentDictionary<string, string> _branches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, FakeHubFile>> _commits = new(StringComparer.Ordinal);
+    private readonly Task _loop;
+
+    public FakeHub()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            (HubPort, CdnPort) = (FreePort(), FreePort());
+            _listener.Prefixes.Clear();
+            _listener.Prefixes.Add($"http://127.0.0.1:{HubPort}/");
+            _listener.Prefixes.Add($"http://127.0.0.1:{CdnPort}/");
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                // A free port was taken between probing and binding; try others.
+            }
+        }
+        _loop = Task.Run(AcceptLoopAsync);
+    }
+
+    public int HubPort { get; private set; }
+
+    public int CdnPort { get; private set; }
+
+    public string Endpoint => $"http://127.0.0.1:{HubPort}";
+
+    /// <summary>When set, resolve requests need "Authorization: Bearer {token}" (a private repo).</summary>
+    public string? RequiredToken { get; set; }
+
+    /// <summary>When set, the CDN flips one byte of every LFS body (same length, wrong hash).</summary>
+    public bool CorruptLfsBodies { get; set; }
+
+    /// <summary>When set, small files answer with a same-host relative redirect to /api/resolve-cache/..., as the real Hub does.</summary>
+    public bool SmallFilesViaResolveCache { get; set; }
+
+    /// <summary>When set, the CDN holds each body until the task completes.</summary>
+    public Task? CdnGate { get; set; }
+
+    public IReadOnlyList<FakeHubRequest> Requests => [.. _requests];
+
+    public static string CommitId(string label) => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(label)));
+
+    public void AddCommit(string commit, params FakeHubFile[] files) =>
+        _commits[commit] = files.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+    public void SetBranch(string branch, string commit) => _branches[branch] = commit;
+
+    public void FailOnce(Func<FakeHubRequest, bool> when, FakeHubFault fault) => _faults.Enqueue((when, fault));
+
+    public void Dispose()
+    {
+        _listener.Close();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // The accept loop ends by throwing when the listener closes.
+        }
+    }
+
+    private static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var response = context.Response;
+        try
+        {
+            var rawPath = context.Request.RawUrl!.Split('?')[0];
+            var request = new FakeHubRequest(
+                context.Request.HttpMethod, rawPath, context.Request.LocalEndPoint.Port == CdnPort,
+                context.Request.Headers["Range"], context.Request.Headers["Authorization"]);
+            _requests.Enqueue(request);
+
+            FakeHubFault? fault = null;
+            if (_faults.TryPeek(out var next) && next.When(request) && _faults.TryDequeue(out var taken))
+                fault = taken.Fault;
+            if (fault is { Status: > 0 })
+            {
+                Fail(response, fault.Status, fault.ErrorCode, fault.ErrorMessage, commit: null);
+                return;
+            }
+
+            if (request.ToCdn)
+                await ServeCdnAsync(context, request, fault?.CutAfterBytes);
+            else
+                await ServeResolveAsync(context, request, fault?.CutAfterBytes);
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The client went away; nothing to answer.
+        }
+    }
+
+    private async Task ServeResolveAsync(HttpListenerContext context, FakeHubRequest request, int? cutAfter)
+    {
+        var response = context.Response;
+        var parts = request.RawPath.TrimStart('/').Split('/');
+        var fromResolveCache = parts.Length >= 6 && parts[0] == "api" && parts[1] == "resolve-cache" && parts[2] == "models";
+        if (fromResolveCache)
+            parts = [parts[3], parts[4], "resolve", .. parts[5..]];
+        if (parts.Length < 5 || parts[2] != "resolve")
+        {
+            Fail(response, 404, null, null, commit: null);
+            return;
+        }
+        if ($"{parts[0]}/{parts[1]}" != RepoId)
+        {
+            Fail(response, 401, "RepoNotFound", "Repository not found", commit: null);
+            return;
+        }
+        if (RequiredToken is not null && request.Authorization != $"Bearer {RequiredToken}")
+        {
+            if (request.Authorization is null)
+                Fail(response, 401, "RepoNotFound", "Repository not found", commit: null);
+            else
+                Fail(response, 401, null, "Invalid credentials in Authorization header", commit: null);
+            return;
+        }
+
+        var revision = Uri.UnescapeDataString(parts[3]);
+        var commit = _branches.TryGetValue(revision, out var branchCommit) ? branchCommit : _commits.ContainsKey(revision) ? revision : null;
+        if (commit is null)
+        {
+            Fail(response, 404, "RevisionNotFound", "Invalid rev id", commit: null);
+            return;
+        }
+        var fileName = string.Join('/', parts[4..].Select(Uri.UnescapeDataString));
+        if (!_commits[commit].TryGetValue(fileName, out var file))
+        {
+            Fail(response, 404, "EntryNotFound", "Entry not found", commit);
+            return;
+        }
+
+        response.Headers["X-Repo-Commit"] = commit;
+        if (file.Lfs)
+        {
+            // The Hub's own ETag on the redirect is not the content hash; X-Linked-Etag is.
+            response.StatusCode = 302;
+            response.Headers["Location"] = $"http://127.0.0.1:{CdnPort}/cdn/{file.Sha256}?X-Amz-Signature=fake";
+            response.Headers["ETag"] = "\"redirect-etag-not-a-hash\"";
+            response.Headers["X-Linked-Etag"] = $"\"{file.Sha256}\"";
+            response.Headers["X-Linked-Size"] = file.Content.Length.ToString(CultureInfo.InvariantCulture);
+            response.ContentLength64 = 0;
+            response.Close();
+            return;
+        }
+        if (SmallFilesViaResolveCache && !fromResolveCache)
+        {
+            response.StatusCode = 307;
+            response.Headers["Location"] = $"/api/resolve-cache/models/{RepoId}/{commit}/{string.Join('/', parts[4..])}";
+            response.ContentLength64 = 0;
+            response.Close();
+            return;
+        }
+        response.Headers["ETag"] = $"W/\"{file.GitSha1}\"";
+        await WriteBodyAsync(context, file.Content, cutAfter);
+    }
+
+    private async Task ServeCdnAsync(HttpListenerContext context, FakeHubRequest request, int? cutAfter)
+    {
+        var sha = request.RawPath.Split('/').Last();
+        var file = _commits.Values.SelectMany(files => files.Values).FirstOrDefault(f => f.Lfs && f.Sha256 == sha);
+        if (file is null)
+        {
+            Fail(context.Response, 404, null, null, commit: null);
+            return;
+        }
+        if (CdnGate is { } gate)
+            await gate;
+        var content = file.Content;
+        if (CorruptLfsBodies)
+        {
+            content = (byte[])content.Clone();
+            content[content.Length / 2] ^= 0xFF;
+        }
+        context.Response.Headers["ETag"] = "\"cdn-etag\"";
+        await WriteBodyAsync(context, content, cutAfter);
+    }
+
+    private static async Task WriteBodyAsync(HttpListenerContext context, byte[] content, int? cutAfter)
+    {
+        var response = context.Response;
+        var start = 0;
+        if (context.Request.Headers["Range"] is { } range && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
+        {
+            start = int.Parse(range["bytes=".Length..^1], CultureInfo.InvariantCulture);
+            response.StatusCode = 206;
+            response.Headers["Content-Range"] = $"bytes {start}-{content.Length - 1}/{content.Length}";
+        }
+        response.ContentLength64 = content.Length - start;
+        if (context.Request.HttpMethod == "HEAD")
+        {
+            response.Close();
+            return;
+        }
+        var body = content.AsMemory(start);
+        if (cutAfter is { } cut)
+        {
+            await response.OutputStream.WriteAsync(body[..Math.Min(cut, body.Length)]);
+            await response.OutputStream.FlushAsync();
+            response.Abort();
+            return;
+        }
+        await response.OutputStream.WriteAsync(body);
+        response.Close();
+    }
+
+    private static void Fail(HttpListenerResponse response, int status, string? errorCode, string? errorMessage, string? commit)
+    {
+        response.StatusCode = status;
+        if (errorCode is not null)
+            response.Headers["X-Error-Code"] = errorCode;
+        if (errorMessage is not null)
+            response.Headers["X-Error-Message"] = errorMessage;
+        if (commit is not null)
+            response.Headers["X-Repo-Commit"] = commit;
+        response.ContentLength64 = 0;
+        response.Close();
+    }
+}
