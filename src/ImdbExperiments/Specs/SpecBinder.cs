@@ -21,6 +21,7 @@ internal sealed partial class SpecBinder(string workingDirectory, SpecOrigin roo
     /// <summary>The typed value of a sweep value text (see <see cref="SpecWriter.ValueText"/>).</summary>
     public static object? ParseValueText(SchemaMember target, string text)
     {
+        // Stored texts hold absolute paths, so the base folder the binder would resolve against is never used.
         var binder = new SpecBinder(Path.GetPathRoot(Environment.CurrentDirectory) ?? "/", SpecOrigin.None);
         var node = YamlTreeReader.ReadValue(text, SpecOrigin.None);
         return binder.TryBind(target, node, target.Path, out var value)
@@ -40,6 +41,20 @@ internal sealed partial class SpecBinder(string workingDirectory, SpecOrigin roo
         }
 
         return rootOrigin;
+    }
+
+    /// <summary>Whether the key, or a section it lives in, failed to bind.</summary>
+    public bool IsFailed(string key)
+    {
+        for (var path = key; path.Length > 0; path = path.Contains('.') ? path[..path.LastIndexOf('.')] : "")
+        {
+            if (Failed.Contains(path))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Error(SpecOrigin origin, string key, string? value, string problem, IReadOnlyList<string>? allowed = null)
@@ -465,6 +480,7 @@ internal sealed partial class SpecBinder(string workingDirectory, SpecOrigin roo
         for (var i = 0; i < sequence.Items.Count; i++)
         {
             var trialKey = $"{key}[{i}]";
+            Origins[trialKey] = sequence.Items[i].Origin;
             if (sequence.Items[i] is not SpecMapping mapping)
             {
                 Fail<object>(sequence.Items[i], trialKey, "a mapping of spec keys to values");

@@ -50,7 +50,17 @@ public static class SpecLoader
             throw new SpecException(binder.Errors);
         }
 
-        return new ResolvedSpec(spec, sourcePath, merged, workingDirectory);
+        var resolved = new ResolvedSpec(spec, sourcePath, merged, workingDirectory);
+        if (spec.Sweep is not null)
+        {
+            SpecValidator.ValidateTrials(resolved, binder);
+            if (binder.Errors.Count > 0)
+            {
+                throw new SpecException(binder.Errors);
+            }
+        }
+
+        return resolved;
     }
 
     private static SpecMapping ReadWithExtends(string file, List<string> chain, SpecNode? extendsNode, string cwd)

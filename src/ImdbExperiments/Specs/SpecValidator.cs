@@ -9,7 +9,7 @@ internal static class SpecValidator
     {
         ValidateModelSource(spec.Model, binder);
         ValidateShapes(spec, binder);
-        if (spec.Sweep is not null && !binder.Failed.Any(k => k.StartsWith("sweep", StringComparison.Ordinal)))
+        if (spec.Sweep is not null && !binder.Failed.Any(k => k == "sweep" || k.StartsWith("sweep.", StringComparison.Ordinal)))
         {
             ValidateSweep(spec.Sweep, binder);
         }
@@ -17,7 +17,7 @@ internal static class SpecValidator
 
     private static void ValidateModelSource(ModelSpec model, SpecBinder binder)
     {
-        if (ModelSources.Append("init").Any(k => binder.Failed.Contains($"model.{k}")))
+        if (ModelSources.Append("init").Any(k => binder.IsFailed($"model.{k}")))
         {
             return;
         }
@@ -131,7 +131,52 @@ internal static class SpecValidator
         }
     }
 
-    private static bool Bound(SpecBinder binder, params string[] keys) => !keys.Any(binder.Failed.Contains);
+    private static bool Bound(SpecBinder binder, params string[] keys) => !keys.Any(binder.IsFailed);
+
+    /// <summary>
+    /// Runs each trial of a list sweep, and each combination of a grid of at most <paramref name="maxGrid"/> trials, through
+    /// <see cref="ResolvedSpec.With"/>, so that a trial that breaks a cross-key rule fails now rather than hours into the sweep.
+    /// Random sweeps are checked value by value only: their trials are not known until sampled.
+    /// </summary>
+    public static void ValidateTrials(ResolvedSpec resolved, SpecBinder binder, int maxGrid = 1000)
+    {
+        var sweep = resolved.Spec.Sweep!;
+        var trials = sweep.Method switch
+        {
+            SweepMethod.List => sweep.List.Select((trial, i) => (Key: $"sweep.list[{i}]", Values: trial)),
+            SweepMethod.Grid when sweep.Parameters.Aggregate(1L, (n, p) => n * p.Values.Count) <= maxGrid =>
+                Grid(sweep.Parameters).Select(trial => (Key: "sweep.parameters", Values: trial)),
+            _ => [],
+        };
+
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, values) in trials)
+        {
+            try
+            {
+                resolved.With(values);
+            }
+            catch (SpecException e)
+            {
+                var trial = string.Join(", ", values.Select(kv => $"{kv.Key}={kv.Value}"));
+                foreach (var error in e.Errors.Where(error => reported.Add($"{error.Key}: {error.Problem}")))
+                {
+                    binder.Error(binder.OriginOf(key), key, null, $"the trial {{{trial}}} is invalid: {error.Key}: {error.Problem}");
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<IReadOnlyDictionary<string, string>> Grid(IReadOnlyList<SweepParameter> parameters)
+    {
+        IEnumerable<IEnumerable<KeyValuePair<string, string>>> combinations = [[]];
+        foreach (var parameter in parameters)
+        {
+            combinations = combinations.SelectMany(c => parameter.Values.Select(v => c.Append(KeyValuePair.Create(parameter.Key, v))));
+        }
+
+        return combinations.Select(c => (IReadOnlyDictionary<string, string>)c.ToDictionary(StringComparer.Ordinal));
+    }
 
     private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -146,6 +146,28 @@ public sealed class SweepSpecTests : IDisposable
     }
 
     [Fact]
+    public void GridTrials_ThatBreakACrossKeyRule_FailAtLoad()
+    {
+        var error = SweepFails("  parameters:\n    tokenizer.truncation: [head, head+tail]\n    tokenizer.max_length: [512, 64]\n");
+
+        Assert.Equal("sweep.parameters", error.Key);
+        Assert.Equal((4, 3), (error.Line, error.Column));
+        Assert.Contains("the trial {tokenizer.max_length=64, tokenizer.truncation=\"head+tail\"} is invalid: tokenizer.head_tokens: with truncation: head+tail", error.Message);
+        Assert.Single(error.Errors);
+    }
+
+    [Fact]
+    public void ListTrials_ThatBreakACrossKeyRule_FailAtLoad_PointingAtTheTrial()
+    {
+        var error = SweepFails("  method: list\n  list:\n    - {training.epochs: 1}\n    - {model.path: models/tiny}\n");
+
+        Assert.Equal("sweep.list[1]", error.Key);
+        Assert.Equal((7, 7), (error.Line, error.Column));
+        Assert.Contains("sweep.list[1]: the trial {model.path=", error.Message);
+        Assert.Contains("is invalid: model: exactly one model source may be set", error.Message);
+    }
+
+    [Fact]
     public void SweepMetric_MustBeAValidationMetric()
     {
         var error = SweepFails("  parameters:\n    training.epochs: [1]\n  metric: validation/f2\n");
