@@ -1,0 +1,8 @@
+namespace ImdbExperiments.Specs;
+
+/// <summary>Where the labelled reviews come from.</summary>
+public enum DataSource
+{
+    Imdb,
+    Synthetic,
+}

@@ -1,0 +1,9 @@
+namespace ImdbExperiments.Specs;
+
+/// <summary>Learning-rate schedule after warmup.</summary>
+public enum LrScheduler
+{
+    Linear,
+    Cosine,
+    Constant,
+}

@@ -1,0 +1,185 @@
+namespace ImdbExperiments.Specs;
+
+/// <summary>Rules that involve more than one key, checked after every key has bound.</summary>
+internal static class SpecValidator
+{
+    private static readonly string[] ModelSources = ["name", "path", "onnx", "package"];
+
+    public static void Validate(ExperimentSpec spec, SpecBinder binder)
+    {
+        ValidateModelSource(spec.Model, binder);
+        ValidateShapes(spec, binder);
+        if (spec.Sweep is not null && !binder.Failed.Any(k => k == "sweep" || k.StartsWith("sweep.", StringComparison.Ordinal)))
+        {
+            ValidateSweep(spec.Sweep, binder);
+        }
+    }
+
+    private static void ValidateModelSource(ModelSpec model, SpecBinder binder)
+    {
+        if (ModelSources.Append("init").Any(k => binder.IsFailed($"model.{k}")))
+        {
+            return;
+        }
+
+        var set = new List<string>();
+        if (model.Name is not null) set.Add("name");
+        if (model.Path is not null) set.Add("path");
+        if (model.Onnx is not null) set.Add("onnx");
+        if (model.Package is not null) set.Add("package");
+        if (model.Init == ModelInit.Random) set.Add("init");
+
+        string[] allowed = [.. ModelSources, "init: random"];
+        if (set.Count == 0)
+        {
+            binder.Error(binder.OriginOf("model"), "model", null,
+                "no model source: set exactly one of model.name, model.path, model.onnx, model.package or model.init: random", allowed);
+        }
+        else if (set.Count > 1)
+        {
+            var where = set.Select(k => $"{(k == "init" ? "init: random" : k)} ({Describe(binder.OriginOf($"model.{k}"), binder.WorkingDirectory)})");
+            binder.Error(binder.OriginOf($"model.{set[^1]}"), "model", null,
+                $"exactly one model source may be set, got {string.Join(", ", where)}; set the others to null (or init to pretrained)", allowed);
+        }
+    }
+
+    private static void ValidateShapes(ExperimentSpec spec, SpecBinder binder)
+    {
+        var random = spec.Model.Random;
+        if (spec.Model.Init == ModelInit.Random)
+        {
+            if (Bound(binder, "model.random.hidden_size", "model.random.num_attention_heads") && random.HiddenSize % random.NumAttentionHeads != 0)
+            {
+                binder.Error(binder.OriginOf("model.random.hidden_size"), "model.random.hidden_size", Text(random.HiddenSize),
+                    $"{random.HiddenSize} is not divisible by num_attention_heads ({random.NumAttentionHeads})");
+            }
+
+            if (Bound(binder, "model.random.max_position_embeddings", "tokenizer.max_length") && random.MaxPositionEmbeddings < spec.Tokenizer.MaxLength)
+            {
+                binder.Error(binder.OriginOf("model.random.max_position_embeddings"), "model.random.max_position_embeddings", Text(random.MaxPositionEmbeddings),
+                    $"{random.MaxPositionEmbeddings} is less than tokenizer.max_length ({spec.Tokenizer.MaxLength})", [$">= {spec.Tokenizer.MaxLength}"]);
+            }
+        }
+
+        var tokenizer = spec.Tokenizer;
+        if (tokenizer.Truncation == TruncationMode.HeadTail && Bound(binder, "tokenizer.head_tokens", "tokenizer.max_length", "tokenizer.truncation") &&
+            tokenizer.HeadTokens >= tokenizer.MaxLength - 2)
+        {
+            binder.Error(binder.OriginOf("tokenizer.head_tokens"), "tokenizer.head_tokens", Text(tokenizer.HeadTokens),
+                $"with truncation: head+tail, head_tokens must be less than max_length - 2 ({tokenizer.MaxLength - 2}), got {tokenizer.HeadTokens}",
+                [$"1..{tokenizer.MaxLength - 3}"]);
+        }
+    }
+
+    private static void ValidateSweep(SweepSpec sweep, SpecBinder binder)
+    {
+        var method = SpecWriter.EnumName(sweep.Method);
+        void NotUsed(string key, string why) => binder.Error(binder.OriginOf($"sweep.{key}"), $"sweep.{key}", null, $"not used with method: {method}; {why}");
+
+        switch (sweep.Method)
+        {
+            case SweepMethod.Grid or SweepMethod.Random:
+                if (sweep.Parameters.Count == 0)
+                {
+                    binder.Error(binder.OriginOf("sweep.parameters"), "sweep.parameters", null, $"method: {method} needs at least one entry in sweep.parameters");
+                }
+
+                if (sweep.List.Count > 0)
+                {
+                    NotUsed("list", "the trials come from sweep.parameters (use method: list for explicit trials)");
+                }
+
+                break;
+            case SweepMethod.List:
+                if (sweep.List.Count == 0)
+                {
+                    binder.Error(binder.OriginOf("sweep.list"), "sweep.list", null, "method: list needs at least one trial in sweep.list");
+                }
+
+                if (sweep.Parameters.Count > 0)
+                {
+                    NotUsed("parameters", "put each trial's values in sweep.list");
+                }
+
+                break;
+        }
+
+        if (sweep.Method == SweepMethod.Random)
+        {
+            if (sweep.Trials is null)
+            {
+                binder.Error(binder.OriginOf("sweep.trials"), "sweep.trials", null, "required with method: random: how many trials to sample");
+            }
+
+            return;
+        }
+
+        if (sweep.Trials is not null)
+        {
+            NotUsed("trials", "only method: random samples a number of trials");
+        }
+
+        if (sweep.Seed is not null)
+        {
+            NotUsed("seed", "only method: random samples");
+        }
+
+        foreach (var parameter in sweep.Parameters.Where(p => sweep.Method == SweepMethod.Grid && p.Distribution is not null))
+        {
+            var key = $"sweep.parameters.{parameter.Key}";
+            binder.Error(binder.OriginOf(key), key, null, $"distributions are only used with method: random; give a list of values for method: {method}");
+        }
+    }
+
+    private static bool Bound(SpecBinder binder, params string[] keys) => !keys.Any(binder.IsFailed);
+
+    /// <summary>
+    /// Runs each trial of a list sweep, and each combination of a grid of at most <paramref name="maxGrid"/> trials, through
+    /// <see cref="ResolvedSpec.With"/>, so that a trial that breaks a cross-key rule fails now rather than hours into the sweep.
+    /// Random sweeps are checked value by value only: their trials are not known until sampled.
+    /// </summary>
+    public static void ValidateTrials(ResolvedSpec resolved, SpecBinder binder, int maxGrid = 1000)
+    {
+        var sweep = resolved.Spec.Sweep!;
+        var trials = sweep.Method switch
+        {
+            SweepMethod.List => sweep.List.Select((trial, i) => (Key: $"sweep.list[{i}]", Values: trial)),
+            SweepMethod.Grid when sweep.Parameters.Aggregate(1L, (n, p) => n * p.Values.Count) <= maxGrid =>
+                Grid(sweep.Parameters).Select(trial => (Key: "sweep.parameters", Values: trial)),
+            _ => [],
+        };
+
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, values) in trials)
+        {
+            try
+            {
+                resolved.With(values);
+            }
+            catch (SpecException e)
+            {
+                var trial = string.Join(", ", values.Select(kv => $"{kv.Key}={kv.Value}"));
+                foreach (var error in e.Errors.Where(error => reported.Add($"{error.Key}: {error.Problem}")))
+                {
+                    binder.Error(binder.OriginOf(key), key, null, $"the trial {{{trial}}} is invalid: {error.Key}: {error.Problem}");
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<IReadOnlyDictionary<string, string>> Grid(IReadOnlyList<SweepParameter> parameters)
+    {
+        IEnumerable<IEnumerable<KeyValuePair<string, string>>> combinations = [[]];
+        foreach (var parameter in parameters)
+        {
+            combinations = combinations.SelectMany(c => parameter.Values.Select(v => c.Append(KeyValuePair.Create(parameter.Key, v))));
+        }
+
+        return combinations.Select(c => (IReadOnlyDictionary<string, string>)c.ToDictionary(StringComparer.Ordinal));
+    }
+
+    private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Describe(SpecOrigin origin, string workingDirectory) =>
+        origin.Override ?? (origin.File is null ? "default" : $"{SpecPaths.Display(origin.File, workingDirectory)}{(origin.Line > 0 ? $":{origin.Line}:{origin.Column}" : "")}");
+}

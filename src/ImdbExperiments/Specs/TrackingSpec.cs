@@ -1,0 +1,24 @@
+namespace ImdbExperiments.Specs;
+
+/// <summary>MLflow tracking of the run.</summary>
+public sealed record TrackingSpec
+{
+    [SpecKey("enabled"), SpecDoc("Log the run to MLflow.")]
+    public bool Enabled { get; init; } = true;
+
+    [SpecKey("uri"), SpecPattern(@"^(file:\S*|https?://\S+)$", "a file:, http:// or https:// URI")]
+    [SpecDoc("Tracking URI; null = env MLFLOW_TRACKING_URI, else file:./mlruns.")]
+    public string? Uri { get; init; }
+
+    [SpecKey("experiment"), SpecDoc("MLflow experiment name; null = env MLFLOW_EXPERIMENT_NAME, else the spec name.")]
+    public string? Experiment { get; init; }
+
+    [SpecKey("run_name"), SpecDoc("MLflow run name; null = <name>-<spec hash prefix>.")]
+    public string? RunName { get; init; }
+
+    [SpecKey("log_model"), SpecDoc("Log the best model as an artifact.")]
+    public bool LogModel { get; init; } = true;
+
+    [SpecKey("tags"), SpecDoc("Extra MLflow run tags.")]
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = SpecCollections.EmptyMap;
+}
