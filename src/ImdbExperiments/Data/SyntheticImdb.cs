@@ -230,8 +230,12 @@ public static class SyntheticImdb
                         Gid = 0,
                         UserName = "root",
                         GroupName = "root",
-                        DataStream = content is null ? null : new MemoryStream(content, writable: false),
                     };
+                    if (content is not null)
+                    {
+                        entry.DataStream = new MemoryStream(content, writable: false);
+                    }
+
                     tar.WriteEntry(entry);
                 }
             }
