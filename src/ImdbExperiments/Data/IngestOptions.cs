@@ -1,0 +1,10 @@
+namespace ImdbExperiments.Data;
+
+/// <summary>
+/// How to ingest an archive. <paramref name="Partial"/> accepts any number of reviews per split and label
+/// (for synthetic or trimmed archives); otherwise exactly <see cref="ImdbIngester.ReviewsPerSplitAndLabel"/> each are required.
+/// </summary>
+public sealed record IngestOptions(DedupeMode Dedupe = DedupeMode.None, bool Partial = false)
+{
+    public static IngestOptions Default { get; } = new();
+}
