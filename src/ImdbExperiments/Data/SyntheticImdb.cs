@@ -19,6 +19,9 @@ namespace ImdbExperiments.Data;
 /// </remarks>
 public static class SyntheticImdb
 {
+    /// <summary>Bumped whenever the generator's output changes, so cached synthetic archives are not reused.</summary>
+    public const int FormatVersion = 1;
+
     private static readonly DateTimeOffset FixedTime = new(2011, 6, 1, 0, 0, 0, TimeSpan.Zero);
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode DirectoryMode = FileMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;

@@ -18,8 +18,12 @@ public sealed record DataSpec
     public IReadOnlyList<string> Mirrors { get; init; } = [];
 
     [SpecKey("sha256"), SpecPattern("^[0-9a-fA-F]{64}$", "64 hex digits")]
-    [SpecDoc("Expected SHA-256 of the archive; null = don't verify (the hash is still recorded).")]
-    public string? Sha256 { get; init; } = ImdbSha256;
+    [SpecDoc("Expected SHA-256 of the archive. null = the official archive's hash (" + ImdbSha256 + ") when downloading from the official url, and no check for a local archive or another url; the hash is recorded either way.")]
+    public string? Sha256 { get; init; }
+
+    /// <summary>The hash a download or local archive is checked against, if any (see <see cref="Sha256"/>).</summary>
+    public string? ExpectedSha256(bool localArchive) =>
+        Sha256?.ToLowerInvariant() ?? (!localArchive && Url == ImdbUrl ? ImdbSha256 : null);
 
     [SpecKey("archive"), SpecPath]
     [SpecDoc("A local .tar.gz that replaces the download; relative to the spec file's folder.")]

@@ -209,7 +209,9 @@ public sealed class SpecValidationTests : IDisposable
         Assert.Equal("bert-base", spec.Name);
         Assert.Equal(42, spec.Seed);
         Assert.Equal(DataSpec.ImdbUrl, spec.Data.Url);
-        Assert.Equal(DataSpec.ImdbSha256, spec.Data.Sha256);
+        Assert.Null(spec.Data.Sha256);
+        Assert.Equal(DataSpec.ImdbSha256, spec.Data.ExpectedSha256(localArchive: false));
+        Assert.Null(spec.Data.ExpectedSha256(localArchive: true));
         Assert.Empty(spec.Data.Mirrors);
         Assert.Equal(0.1, spec.Data.ValidationFraction);
         Assert.Null(spec.Data.Limit.Train);

@@ -1,0 +1,73 @@
+// ImdbExperiments: the pipeline as Cake targets. Each task says what it depends on and which
+// imdbx command does the work; every stage is a no-op on a cache hit.
+//
+//   dotnet tool restore
+//   dotnet cake --target=Split --experiment=smoke.yaml [--set=key.path=value ...] [--force=split] [--json]
+
+#load "build/imdbx.cake"
+
+var target = Argument("target", "Split");
+var experiment = Argument("experiment", "smoke.yaml");
+var overrides = Arguments<string>("set", Array.Empty<string>());
+var force = Argument("force", "");
+var json = HasArgument("json");
+var configuration = Argument("configuration", "Release");
+var torchBackend = Argument("torch-backend", "cpu");
+
+var imdbx = new Imdbx(Context, configuration);
+
+string[] StageArguments(string command)
+{
+    var arguments = new List<string> { command, "--experiment", experiment };
+    foreach (var value in overrides) arguments.AddRange(new[] { "--set", value });
+    if (force != "") arguments.AddRange(new[] { "--force", force });
+    if (json) arguments.Add("--json");
+    return arguments.ToArray();
+}
+
+Task("BuildCli")
+    .Description("Builds the imdbx console program (skipped when it is up to date).")
+    .Does(() =>
+    {
+        if (imdbx.IsUpToDate()) Verbose("imdbx is up to date");
+        else imdbx.Build(torchBackend);
+    });
+
+Task("Show")
+    .Description("Prints the resolved spec (extends + --set + defaults) and its hash.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(StageArguments("show")));
+
+// A stage command runs (through the cache) every stage it reads from and reports each of them, so an
+// upstream task does its own call only when it is the target: one process start per run.
+bool IsTarget(string task) => string.Equals(target, task, StringComparison.OrdinalIgnoreCase);
+
+Task("Fetch")
+    .Description("Downloads (or verifies a local copy of) the IMDb archive.")
+    .IsDependentOn("BuildCli")
+    .WithCriteria(() => IsTarget("Fetch"), "run by the target's own command")
+    .Does(() => imdbx.Run(StageArguments("fetch")));
+
+Task("Ingest")
+    .Description("Reads the archive into one normalized file of labelled reviews.")
+    .IsDependentOn("Fetch")
+    .WithCriteria(() => IsTarget("Ingest"), "run by the target's own command")
+    .Does(() => imdbx.Run(StageArguments("ingest")));
+
+Task("Split")
+    .Description("Deterministic seeded train / validation / test splits.")
+    .IsDependentOn("Ingest")
+    .Does(() => imdbx.Run(StageArguments("split")));
+
+Task("Clean")
+    .Description("Deletes the stage cache (artifacts/cache), or one stage of it with --force=<stage>.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(force == "" ? new[] { "clean" } : new[] { "clean", "--stage", force }));
+
+Task("Test")
+    .Description("Builds and runs the test suite.")
+    .Does(() => DotNetTest("ImdbExperiments.sln", new DotNetTestSettings { NoLogo = true }));
+
+Task("Default").IsDependentOn("Split");
+
+RunTarget(target);

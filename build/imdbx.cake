@@ -1,0 +1,67 @@
+// How the Cake tasks reach the project's console program: publish it once, ReadyToRun-compiled so a
+// cache-hit command starts in a fraction of a second (and again only when a source file changed), then
+// run it. All the logic lives in the C# projects, where it is tested.
+
+public sealed class Imdbx
+{
+    readonly ICakeContext context;
+    readonly string configuration;
+    readonly DirectoryPath root;
+    readonly FilePath stamp;
+
+    public Imdbx(ICakeContext context, string configuration)
+    {
+        this.context = context;
+        this.configuration = configuration;
+        root = context.MakeAbsolute(context.Directory("."));
+        OutputDirectory = root.Combine($"artifacts/bin/imdbx-{configuration.ToLowerInvariant()}");
+        stamp = OutputDirectory.CombineWithFilePath(".built");
+    }
+
+    public DirectoryPath OutputDirectory { get; }
+
+    /// <summary>True when no source, project or build file is newer than the last successful build.</summary>
+    public bool IsUpToDate()
+    {
+        if (!System.IO.File.Exists(stamp.FullPath)) return false;
+        var built = System.IO.File.GetLastWriteTimeUtc(stamp.FullPath);
+        var inputs = context.GetFiles(root + "/src/**/*.cs")
+            + context.GetFiles(root + "/src/**/*.csproj")
+            + context.GetFiles(root + "/Directory.*")
+            + context.GetFiles(root + "/build/msbuild/*")
+            + context.GetFiles(root + "/global.json");
+        return inputs
+            .Where(f => !f.FullPath.Contains("/obj/") && !f.FullPath.Contains("/bin/"))
+            .All(f => System.IO.File.GetLastWriteTimeUtc(f.FullPath) <= built);
+    }
+
+    public void Build(string torchBackend)
+    {
+        context.DotNetPublish(root + "/src/ImdbExperiments.Cli/ImdbExperiments.Cli.csproj", new DotNetPublishSettings
+        {
+            Configuration = configuration,
+            Runtime = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
+            SelfContained = false,
+            OutputDirectory = OutputDirectory,
+            NoLogo = true,
+            Verbosity = DotNetVerbosity.Quiet,
+            MSBuildSettings = new DotNetMSBuildSettings()
+                .WithProperty("TorchBackend", torchBackend)
+                .WithProperty("PublishReadyToRun", "true"),
+        });
+        System.IO.File.WriteAllText(stamp.FullPath, DateTime.UtcNow.ToString("O"));
+    }
+
+    /// <summary>Runs imdbx with the arguments; a non-zero exit fails the task (imdbx has already printed why).</summary>
+    public void Run(params string[] arguments)
+    {
+        var builder = new ProcessArgumentBuilder();
+        foreach (var argument in arguments) builder.AppendQuoted(argument);
+        var exitCode = context.StartProcess(OutputDirectory.CombineWithFilePath("imdbx").FullPath, new ProcessSettings
+        {
+            Arguments = builder,
+            WorkingDirectory = root,
+        });
+        if (exitCode != 0) throw new CakeException(exitCode, $"imdbx {arguments.FirstOrDefault()} failed (exit code {exitCode}).");
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using ImdbExperiments.Specs;
+
+namespace ImdbExperiments.Cli;
+
+static class SpecCommands
+{
+    public static Command Show()
+    {
+        var command = new Command("show", "Print the resolved spec (extends + --set + defaults) and its hash.")
+        {
+            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Json,
+        };
+        command.SetAction((result, _) => CliErrors.RunAsync(() =>
+        {
+            var spec = LoadSpec(result);
+            if (result.GetValue(CommonOptions.Json))
+            {
+                Console.WriteLine(new JsonObject
+                {
+                    ["file"] = spec.SourcePath,
+                    ["hash"] = spec.Hash,
+                    ["spec"] = JsonNode.Parse(spec.CanonicalJson),
+                }.ToJsonString());
+            }
+            else
+            {
+                Console.WriteLine($"# {Path.GetRelativePath(Directory.GetCurrentDirectory(), spec.SourcePath)}");
+                Console.Write(spec.ToYaml());
+                Console.WriteLine($"# spec hash: {spec.Hash}");
+            }
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    public static ResolvedSpec LoadSpec(ParseResult result)
+    {
+        var path = ExperimentLocator.Resolve(result.GetValue(CommonOptions.Experiment)!, Directory.GetCurrentDirectory());
+        return SpecLoader.Load(path, result.GetValue(CommonOptions.Set) ?? []);
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using ImdbExperiments.Caching;
+using ImdbExperiments.Stages;
+
+namespace ImdbExperiments.Cli;
+
+/// <summary><c>imdbx fetch|ingest|split ...</c>: run one stage (and what it reads from) through the cache.</summary>
+static class StageCommands
+{
+    public static readonly (string Name, string Description)[] DataStages =
+    [
+        ("fetch", "Download (or verify a local copy of) the IMDb archive."),
+        ("ingest", "Read the archive into one normalized file of labelled reviews."),
+        ("split", "Make the deterministic seeded train / validation / test splits."),
+    ];
+
+    public static Command Create((string Name, string Description) stage)
+    {
+        var command = new Command(stage.Name, stage.Description)
+        {
+            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Force, CommonOptions.Json, CommonOptions.Artifacts,
+        };
+        command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
+        {
+            var spec = SpecCommands.LoadSpec(result);
+            var artifacts = Path.GetFullPath(result.GetValue(CommonOptions.Artifacts)!);
+            var context = new PipelineContext
+            {
+                Spec = spec,
+                Cache = new StageCache(Path.Combine(artifacts, "cache"), ToolVersions.Current()),
+                ArtifactsDirectory = artifacts,
+                Force = (result.GetValue(CommonOptions.Force) ?? []).ToHashSet(StringComparer.Ordinal),
+                Log = Console.Out,
+                Progress = new TerminalProgressDisplay(),
+            };
+            var pipeline = new Pipeline(PipelineStages.Create(), context);
+            var output = await pipeline.RunAsync(stage.Name, cancellationToken);
+            if (result.GetValue(CommonOptions.Json))
+                Console.WriteLine(StageReport.Json(pipeline[stage.Name], output, pipeline.LastSeconds).ToJsonString());
+            return 0;
+        }));
+        return command;
+    }
+}

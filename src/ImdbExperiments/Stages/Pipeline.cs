@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using ImdbExperiments.Caching;
+
+namespace ImdbExperiments.Stages;
+
+/// <summary>
+/// Runs a stage after the stages it reads from, each through the cache: a stage whose key is already
+/// published is not run again. Every stage reports one status line.
+/// </summary>
+public sealed class Pipeline
+{
+    readonly Dictionary<string, Stage> stages;
+    readonly PipelineContext context;
+    readonly Dictionary<string, StageOutput> done = new(StringComparer.Ordinal);
+
+    public Pipeline(IEnumerable<Stage> stages, PipelineContext context)
+    {
+        this.stages = stages.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        this.context = context;
+        foreach (var forced in context.Force)
+            if (!this.stages.ContainsKey(forced))
+                throw new ArgumentException($"--force={forced}: no such stage. Stages: {string.Join(", ", this.stages.Keys)}.");
+    }
+
+    public IReadOnlyCollection<string> StageNames => stages.Keys;
+
+    public Stage this[string name] => stages.TryGetValue(name, out var stage)
+        ? stage
+        : throw new ArgumentException($"No stage named '{name}'. Stages: {string.Join(", ", stages.Keys)}.");
+
+    /// <summary>The published output of <paramref name="name"/>, building it (and what it reads from) when missing.</summary>
+    public async Task<StageOutput> RunAsync(string name, CancellationToken cancellationToken)
+    {
+        if (done.TryGetValue(name, out var known)) return known;
+        var stage = this[name];
+
+        var upstream = new Dictionary<string, StageOutput>(StringComparer.Ordinal);
+        foreach (var dependency in stage.Upstream)
+            upstream[dependency] = await RunAsync(dependency, cancellationToken);
+
+        var request = new StageRequest(stage.Name, stage.FormatVersion, stage.Inputs(context),
+            upstream.ToDictionary(p => p.Key, p => p.Value.Key, StringComparer.Ordinal));
+        var stopwatch = Stopwatch.StartNew();
+        var output = await context.Cache.GetOrBuildAsync(
+            request,
+            (build, ct) => stage.BuildAsync(context, build, upstream, ct),
+            force: context.Force.Contains(name),
+            onWait: () => context.Log.WriteLine($"{stage.Name,-9} waiting   {StageKey.Short(request.Key)}  another process is building it"),
+            cancellationToken);
+        stopwatch.Stop();
+
+        done[name] = output;
+        context.Log.WriteLine(StageReport.Line(stage, output, stopwatch.Elapsed.TotalSeconds));
+        LastSeconds = stopwatch.Elapsed.TotalSeconds;
+        return output;
+    }
+
+    /// <summary>Wall time of the last stage this pipeline ran (for --json).</summary>
+    public double LastSeconds { get; private set; }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+using ImdbExperiments.Caching;
+
+namespace ImdbExperiments.Stages;
+
+/// <summary>
+/// One step of the pipeline: a pure function of the spec parts it reads (<see cref="Inputs"/>) and
+/// the outputs of the stages it reads from (<see cref="Upstream"/>), cached under the key of both.
+/// </summary>
+public abstract class Stage
+{
+    public abstract string Name { get; }
+
+    /// <summary>Bumped whenever the stage's output format or meaning changes, so old outputs are not reused.</summary>
+    public abstract int FormatVersion { get; }
+
+    public virtual IReadOnlyList<string> Upstream => [];
+
+    /// <summary>The parts of the resolved spec (and of the environment) that determine the output.</summary>
+    public abstract JsonNode? Inputs(PipelineContext context);
+
+    public abstract Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken);
+
+    /// <summary>A few words for the status line: counts, hashes.</summary>
+    public virtual string Describe(StageOutput output) => "";
+
+    /// <summary>Named output paths for <c>--json</c>.</summary>
+    public virtual IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) =>
+        output.Manifest.Files.ToDictionary(f => f.Path, f => output.PathOf(f.Path));
+}
