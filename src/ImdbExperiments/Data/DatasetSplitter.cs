@@ -84,13 +84,14 @@ public static class DatasetSplitter
         }
     }
 
-    private static void CheckUniqueIds(Review[] canonical)
+    private static void CheckUniqueIds(Review[] reviews)
     {
-        for (int i = 1; i < canonical.Length; i++)
+        var ids = new HashSet<string>(reviews.Length, StringComparer.Ordinal);
+        foreach (var review in reviews)
         {
-            if (canonical[i].Id == canonical[i - 1].Id)
+            if (!ids.Add(review.Id))
             {
-                throw new ArgumentException($"Review id '{canonical[i].Id}' appears more than once; ids must be unique.", "reviews");
+                throw new ArgumentException($"Review id '{review.Id}' appears more than once; ids must be unique.", nameof(reviews));
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -12,6 +13,8 @@ namespace ImdbExperiments.Data;
 /// </summary>
 public static class ReviewFile
 {
+    private const int ParallelThreshold = 4 << 20;
+
     private static readonly JsonWriterOptions WriterOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // keeps "café" and "<br />" readable; still valid JSON
@@ -32,20 +35,43 @@ public static class ReviewFile
             throw new FileNotFoundException($"Review file '{path}' does not exist; run the ingest stage to create it.", path, ex);
         }
 
-        var reviews = new List<Review>(bytes.Length / 1200 + 16);
-        var span = bytes.AsSpan();
-        int lineNumber = 0;
-        while (!span.IsEmpty)
+        // Large files are parsed in chunks that start after a "\n", in parallel; chunk order is file order.
+        int chunkCount = bytes.Length < ParallelThreshold ? 1 : Environment.ProcessorCount;
+        var starts = new List<int> { 0 };
+        for (int c = 1; c < chunkCount; c++)
         {
-            lineNumber++;
-            int end = span.IndexOf((byte)'\n');
-            if (end < 0)
+            int target = Math.Max(starts[^1], (int)((long)bytes.Length * c / chunkCount));
+            int newline = bytes.AsSpan(target).IndexOf((byte)'\n');
+            if (newline >= 0 && target + newline + 1 < bytes.Length)
             {
-                throw new InvalidDataException($"{path} line {lineNumber}: the last line does not end in \"\\n\"; the file is truncated.");
+                starts.Add(target + newline + 1);
             }
+        }
 
-            reviews.Add(ParseLine(span[..end], path, lineNumber));
-            span = span[(end + 1)..];
+        starts.Add(bytes.Length);
+        var chunks = new List<Review>[starts.Count - 1];
+        var errors = new Exception?[chunks.Length];
+        Parallel.For(0, chunks.Length, c =>
+        {
+            try
+            {
+                chunks[c] = ParseLines(bytes, starts[c], starts[c + 1], path);
+            }
+            catch (InvalidDataException ex)
+            {
+                errors[c] = ex;
+            }
+        });
+
+        if (errors.FirstOrDefault(e => e is not null) is { } first)
+        {
+            ExceptionDispatchInfo.Throw(first); // the earliest bad line in the file
+        }
+
+        var reviews = new List<Review>(chunks.Sum(c => c.Count));
+        foreach (var chunk in chunks)
+        {
+            reviews.AddRange(chunk);
         }
 
         return reviews;
@@ -69,49 +95,74 @@ public static class ReviewFile
 
     internal static Utf8JsonWriter CreateWriter(IBufferWriter<byte> output) => new(output, WriterOptions);
 
-    private static Review ParseLine(ReadOnlySpan<byte> line, string path, int lineNumber)
+    private static List<Review> ParseLines(byte[] bytes, int start, int end, string path)
+    {
+        var reviews = new List<Review>((end - start) / 1200 + 16);
+        var span = bytes.AsSpan(start, end - start);
+        int offset = start;
+        while (!span.IsEmpty)
+        {
+            int newline = span.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                throw new InvalidDataException(
+                    $"{path} line {LineNumber(bytes, offset)}: the last line does not end in \"\\n\"; the file is truncated.");
+            }
+
+            try
+            {
+                reviews.Add(ParseLine(span[..newline]));
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{path} line {LineNumber(bytes, offset)}: {ex.Message}", ex);
+            }
+
+            span = span[(newline + 1)..];
+            offset += newline + 1;
+        }
+
+        return reviews;
+    }
+
+    /// <summary>The 1-based number of the line that starts at <paramref name="offset"/> (computed for error messages only).</summary>
+    private static int LineNumber(byte[] bytes, int offset) => bytes.AsSpan(0, offset).Count((byte)'\n') + 1;
+
+    private static Review ParseLine(ReadOnlySpan<byte> line)
     {
         string? id = null, text = null;
         ReviewSplit? split = null;
         int? label = null, rating = null;
-        try
+        var reader = new Utf8JsonReader(line);
+        Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, "a JSON object");
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var reader = new Utf8JsonReader(line);
-            Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, "a JSON object");
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            if (reader.ValueTextEquals("id"u8)) { reader.Read(); id = reader.GetString(); }
+            else if (reader.ValueTextEquals("text"u8)) { reader.Read(); text = reader.GetString(); }
+            else if (reader.ValueTextEquals("label"u8)) { reader.Read(); label = reader.GetInt32(); }
+            else if (reader.ValueTextEquals("rating"u8)) { reader.Read(); rating = reader.GetInt32(); }
+            else if (reader.ValueTextEquals("split"u8))
             {
-                if (reader.ValueTextEquals("id"u8)) { reader.Read(); id = reader.GetString(); }
-                else if (reader.ValueTextEquals("text"u8)) { reader.Read(); text = reader.GetString(); }
-                else if (reader.ValueTextEquals("label"u8)) { reader.Read(); label = reader.GetInt32(); }
-                else if (reader.ValueTextEquals("rating"u8)) { reader.Read(); rating = reader.GetInt32(); }
-                else if (reader.ValueTextEquals("split"u8))
-                {
-                    reader.Read();
-                    split = reader.ValueTextEquals("train"u8) ? ReviewSplit.Train
-                        : reader.ValueTextEquals("test"u8) ? ReviewSplit.Test
-                        : throw new FormatException($"\"split\" is \"{reader.GetString()}\"; allowed: \"train\", \"test\"");
-                }
-                else
-                {
-                    throw new FormatException($"unknown key \"{reader.GetString()}\"; allowed: id, split, label, rating, text");
-                }
+                reader.Read();
+                split = reader.ValueTextEquals("train"u8) ? ReviewSplit.Train
+                    : reader.ValueTextEquals("test"u8) ? ReviewSplit.Test
+                    : throw new FormatException($"\"split\" is \"{reader.GetString()}\"; allowed: \"train\", \"test\".");
             }
-
-            Expect(reader.TokenType == JsonTokenType.EndObject && !reader.Read(), "exactly one JSON object");
-        }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{path} line {lineNumber}: {ex.Message}", ex);
+            else
+            {
+                throw new FormatException($"unknown key \"{reader.GetString()}\"; allowed: id, split, label, rating, text.");
+            }
         }
 
+        Expect(reader.TokenType == JsonTokenType.EndObject && !reader.Read(), "exactly one JSON object");
         if (id is null || split is null || label is null || rating is null || text is null)
         {
-            throw new InvalidDataException($"{path} line {lineNumber}: a review needs all of id, split, label, rating, text.");
+            throw new FormatException("a review needs all of id, split, label, rating, text.");
         }
 
         if (label is not (Review.Negative or Review.Positive))
         {
-            throw new InvalidDataException($"{path} line {lineNumber}: label is {label}; allowed: 0 (negative), 1 (positive).");
+            throw new FormatException($"label is {label}; allowed: 0 (negative), 1 (positive).");
         }
 
         return new Review(id, split.Value, label.Value, rating.Value, text);
@@ -121,7 +172,7 @@ public static class ReviewFile
     {
         if (!condition)
         {
-            throw new FormatException($"expected {what}");
+            throw new FormatException($"expected {what}.");
         }
     }
 }

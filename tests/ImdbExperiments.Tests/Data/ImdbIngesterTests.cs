@@ -292,6 +292,31 @@ public sealed class ImdbIngesterTests : IDisposable
         Assert.Contains("truncated", error.Message);
     }
 
+    [Fact]
+    public void ReviewFile_ReadsLargeFilesInOrderAndNamesTheFirstBadLine()
+    {
+        // Over 4 MiB, so the file is parsed in parallel chunks.
+        string path = _temp.File("large.jsonl");
+        string filler = new('x', 1500);
+        var lines = Enumerable.Range(0, 4000)
+            .Select(i => $"{{\"id\":\"train/pos/{i}\",\"split\":\"train\",\"label\":1,\"rating\":8,\"text\":\"{i} {filler}\"}}\n")
+            .ToList();
+        File.WriteAllText(path, string.Concat(lines));
+
+        var reviews = ReviewFile.Read(path);
+
+        Assert.Equal(Enumerable.Range(0, 4000).Select(i => $"train/pos/{i}"), reviews.Select(r => r.Id));
+        Assert.Equal($"3999 {filler}", reviews[^1].Text);
+
+        lines[1000] = lines[1000].Replace("\"label\":1", "\"label\":2");
+        lines[3500] = "not json\n";
+        File.WriteAllText(path, string.Concat(lines));
+
+        var error = Assert.Throws<InvalidDataException>(() => ReviewFile.Read(path));
+
+        Assert.Equal($"{path} line 1001: label is 2; allowed: 0 (negative), 1 (positive).", error.Message);
+    }
+
     private string Synthetic(int perLabel)
     {
         string path = _temp.File($"synthetic-{perLabel}.tar.gz");

@@ -63,8 +63,8 @@ public sealed class SyntheticImdbTests : IDisposable
     public void WriteArchive_SentimentIsLearnableButNotTrivial()
     {
         // A word-counting classifier must do well (the cues are real) but not perfectly (the noise is real).
-        string[] positive = ["wonderful", "brilliant", "superb", "delightful", "excellent", "great", "fantastic", "masterpiece"];
-        string[] negative = ["awful", "boring", "terrible", "dull", "horrible", "bad", "stupid", "disappointing"];
+        string[] positive = "wonderful brilliant superb moving delightful excellent charming gripping hilarious touching memorable outstanding beautiful great fantastic masterpiece".Split(' ');
+        string[] negative = "awful boring terrible dull waste poorly painful horrible lifeless predictable clumsy forgettable bad stupid disappointing mess".Split(' ');
         var reviews = ReadEntries(SyntheticImdb.WriteArchive, 300)
             .Select(e => (Match: Regex.Match(e.Key, @"/(pos|neg)/\d+_\d+\.txt$"), Text: e.Value.ToLowerInvariant()))
             .Where(e => e.Match.Success)
@@ -78,7 +78,7 @@ public sealed class SyntheticImdbTests : IDisposable
         });
         double accuracy = (double)correct / reviews.Count;
 
-        Assert.InRange(accuracy, 0.75, 0.99);
+        Assert.InRange(accuracy, 0.85, 0.98); // about 0.92 for these arguments
     }
 
     private Dictionary<string, string> ReadEntries(Action<string, int, int> write, int perLabel)
