@@ -35,6 +35,13 @@ static class SpecCommands
         return command;
     }
 
+    public static Command Schema()
+    {
+        var command = new Command("schema", "Print every spec key with its type, default and allowed values (Markdown).");
+        command.SetAction(_ => Console.Write(SpecSchema.ToMarkdown()));
+        return command;
+    }
+
     public static ResolvedSpec LoadSpec(ParseResult result)
     {
         var path = ExperimentLocator.Resolve(result.GetValue(CommonOptions.Experiment)!, Directory.GetCurrentDirectory());
