@@ -65,6 +65,11 @@ public static class HfModelFolder
             throw new ArgumentException($"The model has {model.Config.NumLabels} output classes but {labels.Count} labels were given ({string.Join(", ", labels)}).", nameof(labels));
         var saved = config with { Architectures = ["BertForSequenceClassification"], Labels = labels.ToArray() };
         saved.Validate();
+        var own = model.Config;
+        if ((saved.VocabSize, saved.HiddenSize, saved.NumHiddenLayers, saved.NumAttentionHeads, saved.IntermediateSize, saved.MaxPositionEmbeddings, saved.TypeVocabSize)
+            != (own.VocabSize, own.HiddenSize, own.NumHiddenLayers, own.NumAttentionHeads, own.IntermediateSize, own.MaxPositionEmbeddings, own.TypeVocabSize))
+            throw new ArgumentException($"The config to save describes another architecture than the model's (hidden_size {saved.HiddenSize} vs {own.HiddenSize}, " +
+                $"{saved.NumHiddenLayers} vs {own.NumHiddenLayers} layers, vocab_size {saved.VocabSize} vs {own.VocabSize}); pass the model's own config.", nameof(config));
         using var scope = NewDisposeScope();
         var weights = model.state_dict().Select(p => KeyValuePair.Create(p.Key, p.Value.detach().to_type(ScalarType.Float32)));
         Publish(folder, saved, weights, File.ReadAllBytes(vocabPath), doLowerCase, modelMaxLength);

@@ -106,6 +106,19 @@ public sealed class BertModelTests
     }
 
     [Fact]
+    public void Forward_RowWithoutTokens_StaysFinite()
+    {
+        using var model = BertForSequenceClassification.CreateRandom(TinyBert.Config, seed: 1);
+        model.eval();
+        var (ids, mask, types) = TinyBert.Batch();
+        mask[2] = zeros(9, dtype: ScalarType.Int64);
+
+        using var logits = model.call(ids, mask, types);
+
+        Assert.True(logits.isfinite().all().item<bool>());
+    }
+
+    [Fact]
     public void Forward_InTrainingMode_AppliesDropout()
     {
         using var model = BertForSequenceClassification.CreateRandom(TinyBert.Config with { HiddenDropoutProb = 0.5 }, seed: 1);
