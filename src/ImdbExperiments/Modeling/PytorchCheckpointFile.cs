@@ -8,9 +8,11 @@ namespace ImdbExperiments.Modeling;
 
 /// <summary>
 /// Reads a state_dict saved by torch.save (pytorch_model.bin, zip format) through TorchSharp.PyBridge.
-/// Safe with untrusted files: its unpickler (Razorvine.Pickle) only constructs the torch rebuild functions and
-/// OrderedDict it registers; any other global (os.system, builtins.eval, ...) becomes an inert placeholder that
-/// refuses to be called, so a hostile pickle fails to load and runs nothing.
+/// Safe with untrusted files: its unpickler (Razorvine.Pickle) never runs Python; it maps a few globals to .NET
+/// constructors (torch's tensor rebuild, OrderedDict, and inert built-ins such as set or datetime), and any other
+/// global (os.system, builtins.eval, ...) becomes a placeholder that refuses to be called with arguments, so a
+/// hostile pickle fails to load and runs nothing. Legacy (pre-zip) torch.save files and tensors that are views
+/// into a shared storage at an offset are not supported.
 /// </summary>
 public static class PytorchCheckpointFile
 {
