@@ -1,0 +1,45 @@
+using System.Collections;
+using System.IO.Compression;
+using Razorvine.Pickle;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace ImdbExperiments.Modeling;
+
+/// <summary>
+/// Reads a state_dict saved by torch.save (pytorch_model.bin, zip format) through TorchSharp.PyBridge.
+/// Safe with untrusted files: its unpickler (Razorvine.Pickle) never runs Python; it maps a few globals to .NET
+/// constructors (torch's tensor rebuild, OrderedDict, and inert built-ins such as set or datetime), and any other
+/// global (os.system, builtins.eval, ...) becomes a placeholder that refuses to be called with arguments, so a
+/// hostile pickle fails to load and runs nothing. Legacy (pre-zip) torch.save files and tensors that are views
+/// into a shared storage at an offset are not supported.
+/// </summary>
+public static class PytorchCheckpointFile
+{
+    public static Dictionary<string, Tensor> Read(string path)
+    {
+        Hashtable table;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            table = PyTorchUnpickler.UnpickleStateDict(stream);
+        }
+        catch (Exception e) when (e is PickleException or NotImplementedException or InvalidDataException
+                                      or InvalidCastException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException(
+                $"{path}: not a readable PyTorch state_dict ({e.Message}). Only zip-format files written by torch.save(model.state_dict()) " +
+                "are supported, and only tensors; convert the checkpoint to model.safetensors if it was saved otherwise.", e);
+        }
+
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in table)
+        {
+            if (entry.Key is string name && entry.Value is Tensor tensor)
+                tensors[name] = tensor;
+        }
+        if (tensors.Count == 0)
+            throw new InvalidDataException($"{path}: the pickle holds no tensors; expected a state_dict saved with torch.save(model.state_dict()).");
+        return tensors;
+    }
+}
