@@ -362,7 +362,11 @@ public sealed class MlflowRestClient : ITrackingBackend
         {
             // A retry after a timeout or a 5xx may follow a request the server did apply: drop the points it already has.
             if (attempt++ > 0 && metrics.Count > 0)
+            {
                 metrics = await WithoutStoredMetricsAsync(runId, metrics, token);
+                if (metrics.Count == 0 && chunk.Parameters.Count == 0 && chunk.Tags.Count == 0)
+                    return new RestResponse(200, "{}", null, null);
+            }
             var body = Json(writer =>
             {
                 writer.WriteString("run_id", runId);

@@ -312,7 +312,8 @@ public sealed class RunTracker : IAsyncDisposable
             {
                 await _sender!.SendPendingAsync(cancellationToken);
                 _problem = null;
-                if (_stopRequested)
+                // Events journaled while that send was under way still need one more round.
+                if (_stopRequested && RunJournal.ReadAck(RunFolder).Seq >= _journal.LastSeq)
                     return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -321,12 +322,21 @@ public sealed class RunTracker : IAsyncDisposable
             }
             catch (ParentRunNotReadyException exception)
             {
+                _problem = exception.Message;
                 if (_stopRequested)
                 {
-                    _problem = exception.Message;
-                    return;
+                    // The parent's own sender is about to create it; the final-flush timeout bounds the wait.
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    continue;
                 }
-                retryAt = DateTime.UtcNow + Min(_options.RetryCooldown, TimeSpan.FromSeconds(1));
+                retryAt = DateTime.UtcNow + Min(_options.RetryCooldown, TimeSpan.FromMilliseconds(200));
             }
             catch (Exception exception)
             {
@@ -408,7 +418,7 @@ public sealed class RunTracker : IAsyncDisposable
 
     private string Key(string? key, string kind)
     {
-        var sanitized = MlflowLimits.SanitizeKey(key);
+        var sanitized = MlflowLimits.SanitizeKey(key is null ? null : SecretScanner.Redact(key, _secrets));
         if (sanitized != key)
             Warn($"key:{key}", $"MLflow does not accept the {kind} key '{key}' ({MlflowLimits.KeyProblem(key)}); it is logged as '{sanitized}'.");
         return sanitized;

@@ -50,6 +50,9 @@ public sealed partial class FakeMlflowServer : IDisposable
     /// <summary>Old servers name the run id only run_uuid.</summary>
     public bool RunUuidOnly { get; set; }
 
+    /// <summary>The next this-many log-batch requests are applied, then their connection is dropped before the answer.</summary>
+    public int DropLogBatchAnswersAfterApplying { get; set; }
+
     /// <summary>When set, requests must carry this Authorization header value.</summary>
     public string? RequiredAuthorization { get; set; }
 
@@ -139,7 +142,7 @@ public sealed partial class FakeMlflowServer : IDisposable
         if (Mode == Availability.DropConnections)
         {
             Record(request.HttpMethod, path, body, null, 0);
-            context.Response.Abort();
+            Drop(context);
             return;
         }
         if (Mode == Availability.Unavailable503)
@@ -195,6 +198,12 @@ public sealed partial class FakeMlflowServer : IDisposable
             }
         }
         Record(request.HttpMethod, path, body, json, result.Status);
+        if (path.EndsWith("/runs/log-batch", StringComparison.Ordinal) && result.Status == 200 && DropLogBatchAnswersAfterApplying > 0)
+        {
+            DropLogBatchAnswersAfterApplying--;
+            Drop(context);
+            return;
+        }
         Respond(context, result.Status, result.Body);
     }
 
@@ -551,6 +560,16 @@ public sealed partial class FakeMlflowServer : IDisposable
         : JsonValue.Create(value);
 
     private static JsonObject Error(string code, string message) => new() { ["error_code"] = code, ["message"] = message };
+
+    // HttpListener's Abort before any byte would still send an empty 200: promise a body, send a little, then cut.
+    private static void Drop(HttpListenerContext context)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentLength64 = 1000;
+        context.Response.OutputStream.Write("{\"metr"u8);
+        context.Response.OutputStream.Flush();
+        context.Response.Abort();
+    }
 
     private static void Respond(HttpListenerContext context, int status, JsonObject body)
     {
