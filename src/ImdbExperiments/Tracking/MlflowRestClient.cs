@@ -59,9 +59,9 @@ public sealed class MlflowRestClient : ITrackingBackend
             var experiment = response.TryGetProperty("experiment", out var e) ? e : default;
             if (experiment.ValueKind != JsonValueKind.Object)
                 return null;
-            if (String(experiment, "lifecycle_stage") == "deleted")
+            if (ReadString(experiment, "lifecycle_stage") == "deleted")
                 throw new TrackingException($"Experiment '{name}' is deleted on {DisplayUri}. Restore it (mlflow experiments restore) or use another experiment name.", "INVALID_STATE");
-            return String(experiment, "experiment_id");
+            return ReadString(experiment, "experiment_id");
         }
         catch (TrackingException exception) when (exception.ErrorCode == "RESOURCE_DOES_NOT_EXIST")
         {
@@ -76,7 +76,7 @@ public sealed class MlflowRestClient : ITrackingBackend
             writer.WriteString("name", name);
         });
         var response = await CallAsync(HttpMethod.Post, "experiments/create", body, null, cancellationToken);
-        return String(response, "experiment_id")
+        return ReadString(response, "experiment_id")
             ?? throw new TrackingException($"MLflow experiments/create on {DisplayUri} answered without an experiment_id.", "INTERNAL_ERROR");
     }
 
@@ -143,7 +143,7 @@ public sealed class MlflowRestClient : ITrackingBackend
                     runs.Add(info);
             }
         }
-        return (runs, String(response, "next_page_token") is { Length: > 0 } token ? token : null);
+        return (runs, ReadString(response, "next_page_token") is { Length: > 0 } token ? token : null);
     }
 
     public async Task<RunInfo?> FindRunByTagAsync(string experimentId, string tagKey, string tagValue, CancellationToken cancellationToken = default)
@@ -215,7 +215,7 @@ public sealed class MlflowRestClient : ITrackingBackend
         {
             var response = await CallAsync(HttpMethod.Get, "metrics/get-history", null, HistoryQuery(runId, key, pageToken), cancellationToken);
             metrics.AddRange(ReadMetrics(response, key));
-            pageToken = String(response, "next_page_token") is { Length: > 0 } token ? token : null;
+            pageToken = ReadString(response, "next_page_token") is { Length: > 0 } token ? token : null;
         }
         while (pageToken is not null);
         return metrics;
@@ -401,7 +401,7 @@ public sealed class MlflowRestClient : ITrackingBackend
                     throw new HttpRequestException($"metrics/get-history answered HTTP {response.Status}", null, (HttpStatusCode)response.Status);
                 var json = Parse(response.Body);
                 stored.AddRange(ReadMetrics(json, key));
-                pageToken = String(json, "next_page_token") is { Length: > 0 } token ? token : null;
+                pageToken = ReadString(json, "next_page_token") is { Length: > 0 } token ? token : null;
             }
             while (pageToken is not null);
         }
@@ -472,8 +472,8 @@ public sealed class MlflowRestClient : ITrackingBackend
             using var document = JsonDocument.Parse(response.Body);
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
-                errorCode = String(document.RootElement, "error_code");
-                message = String(document.RootElement, "message");
+                errorCode = ReadString(document.RootElement, "error_code");
+                message = ReadString(document.RootElement, "message");
             }
         }
         catch (JsonException)
@@ -614,30 +614,30 @@ public sealed class MlflowRestClient : ITrackingBackend
         if (!response.TryGetProperty("metrics", out var array) || array.ValueKind != JsonValueKind.Array)
             yield break;
         foreach (var metric in array.EnumerateArray())
-            yield return new Metric(String(metric, "key") ?? key, Double(metric, "value"), Int64(metric, "timestamp") ?? 0, Int64(metric, "step") ?? 0);
+            yield return new Metric(ReadString(metric, "key") ?? key, ReadDouble(metric, "value"), ReadInt64(metric, "timestamp") ?? 0, ReadInt64(metric, "step") ?? 0);
     }
 
     private static RunInfo? ReadRunInfo(JsonElement run, string? requestedName)
     {
         if (!run.TryGetProperty("info", out var info) || info.ValueKind != JsonValueKind.Object)
             return null;
-        var runId = String(info, "run_id") ?? String(info, "run_uuid");
+        var runId = ReadString(info, "run_id") ?? ReadString(info, "run_uuid");
         if (runId is null)
             return null;
-        var name = String(info, "run_name") ?? TagValue(run, TrackingTags.RunName) ?? requestedName ?? "";
-        var status = String(info, "status") is { } text && Enum.TryParse<RunStatus>(text, ignoreCase: true, out var parsed) ? parsed : RunStatus.Running;
-        return new RunInfo(runId, String(info, "experiment_id") ?? "", name, String(info, "artifact_uri") ?? "", status,
-            Int64(info, "start_time") ?? 0, Int64(info, "end_time"));
+        var name = ReadString(info, "run_name") ?? TagValue(run, TrackingTags.RunName) ?? requestedName ?? "";
+        var status = ReadString(info, "status") is { } text && Enum.TryParse<RunStatus>(text, ignoreCase: true, out var parsed) ? parsed : RunStatus.Running;
+        return new RunInfo(runId, ReadString(info, "experiment_id") ?? "", name, ReadString(info, "artifact_uri") ?? "", status,
+            ReadInt64(info, "start_time") ?? 0, ReadInt64(info, "end_time"));
     }
 
     private static string? TagValue(JsonElement run, string key)
     {
         if (!run.TryGetProperty("data", out var data) || !data.TryGetProperty("tags", out var tags) || tags.ValueKind != JsonValueKind.Array)
             return null;
-        return tags.EnumerateArray().Where(tag => String(tag, "key") == key).Select(tag => String(tag, "value")).FirstOrDefault();
+        return tags.EnumerateArray().Where(tag => ReadString(tag, "key") == key).Select(tag => ReadString(tag, "value")).FirstOrDefault();
     }
 
-    private static string? String(JsonElement element, string name) =>
+    private static string? ReadString(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
             ? value.ValueKind switch
             {
@@ -648,10 +648,10 @@ public sealed class MlflowRestClient : ITrackingBackend
             : null;
 
     // Protobuf JSON may spell int64 as a string.
-    private static long? Int64(JsonElement element, string name) =>
-        String(element, name) is { } text && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+    private static long? ReadInt64(JsonElement element, string name) =>
+        ReadString(element, name) is { } text && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 
-    private static double Double(JsonElement element, string name) => String(element, name) switch
+    private static double ReadDouble(JsonElement element, string name) => ReadString(element, name) switch
     {
         null => 0,
         "NaN" or "nan" => double.NaN,

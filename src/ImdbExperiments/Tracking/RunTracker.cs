@@ -17,7 +17,7 @@ public sealed class RunTracker : IAsyncDisposable
     private const string TruncatedParamsArtifactPath = "truncated_params";
 
     private readonly RunJournal _journal;
-    private readonly StartRunEvent _start;
+    private StartRunEvent _start;
     private readonly TrackingOptions _options;
     private readonly IReadOnlyList<string> _secrets;
     private readonly Dictionary<string, string> _params = new(StringComparer.Ordinal);
@@ -87,12 +87,28 @@ public sealed class RunTracker : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a child run (a sweep trial): tagged mlflow.parentRunId, same backend and experiment as this run.</summary>
-    public RunTracker StartChild(RunStart start) => StartCore(start, _options, this);
+    /// <summary>Resumes the run of <paramref name="start"/>'s folder when it has a journal, else starts it.</summary>
+    public static RunTracker StartOrResume(RunStart start, TrackingOptions? options = null) =>
+        RunJournal.ReadEntries(Path.GetFullPath(start.RunFolder), 0).Any(entry => entry.Event is StartRunEvent)
+            ? Resume(start.RunFolder, options)
+            : Start(start, options);
 
-    public void LogParam(string key, string? value) => LogParams([new KeyValuePair<string, string?>(key, value)]);
+    /// <summary>
+    /// Starts a child run (a sweep trial): tagged mlflow.parentRunId, same backend and experiment as this run,
+    /// and this run's user, source and git commit tags unless <paramref name="start"/> sets its own.
+    /// </summary>
+    public RunTracker StartChild(RunStart start)
+    {
+        string[] inherited = [TrackingTags.User, TrackingTags.SourceName, TrackingTags.SourceType, TrackingTags.GitCommit];
+        var tags = _start.Tags.Where(tag => inherited.Contains(tag.Key)).ToDictionary(tag => tag.Key, tag => tag.Value, StringComparer.Ordinal);
+        foreach (var (key, value) in start.Tags)
+            tags[key] = value;
+        return StartCore(start with { Tags = tags }, _options, this);
+    }
 
-    public void LogParams(IEnumerable<KeyValuePair<string, string?>> parameters) => Guard(() =>
+    public void LogParam(string key, string? value) => LogParams([new KeyValuePair<string, string>(key, value ?? "")]);
+
+    public void LogParams(IEnumerable<KeyValuePair<string, string>> parameters) => Guard(() =>
     {
         var accepted = new List<Param>();
         var fullValues = new List<ArtifactEvent>();
@@ -138,9 +154,9 @@ public sealed class RunTracker : IAsyncDisposable
             _journal.Append(new LogEvent(points, [], []));
     });
 
-    public void SetTag(string key, string? value) => SetTags([new KeyValuePair<string, string?>(key, value)]);
+    public void SetTag(string key, string? value) => SetTags([new KeyValuePair<string, string>(key, value ?? "")]);
 
-    public void SetTags(IEnumerable<KeyValuePair<string, string?>> tags) => Guard(() =>
+    public void SetTags(IEnumerable<KeyValuePair<string, string>> tags) => Guard(() =>
     {
         var accepted = tags.Select(tag => TagOf(tag.Key, tag.Value)).ToList();
         if (accepted.Count > 0)
@@ -248,19 +264,16 @@ public sealed class RunTracker : IAsyncDisposable
         var journal = RunJournal.Create(runFolder, options.FsyncEachEvent);
         try
         {
-            var placeholder = new StartRunEvent("", uri, experiment, "", "", 0, [], null, null);
-            var tracker = new RunTracker(journal, placeholder, options);
+            // The tracker sanitizes the start tags (and warns about them) before its start event exists.
+            var tracker = new RunTracker(journal, new StartRunEvent("", uri, experiment, "", "", 0, [], null, null), options);
             var tags = start.Tags.Select(tag => tracker.TagOf(tag.Key, tag.Value)).ToList();
             var runName = FirstNonEmpty(start.RunName, start.Tags.GetValueOrDefault(TrackingTags.RunName)) ?? Path.GetFileName(runFolder);
             var user = FirstNonEmpty(start.Tags.GetValueOrDefault(TrackingTags.User)) ?? Environment.UserName;
-            var startEvent = new StartRunEvent(Guid.NewGuid().ToString("N"), uri, SecretScanner.Redact(experiment, tracker._secrets),
+            tracker._start = new StartRunEvent(Guid.NewGuid().ToString("N"), uri, SecretScanner.Redact(experiment, tracker._secrets),
                 SecretScanner.Redact(runName, tracker._secrets), user, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), tags, parent?.RunFolder, parent?.RunKey);
-            journal.Append(startEvent);
-            var started = new RunTracker(journal, startEvent, options);
-            foreach (var warning in tracker._warned)
-                started._warned.Add(warning);
-            started.Begin(resumed: false);
-            return started;
+            journal.Append(tracker._start);
+            tracker.Begin(resumed: false);
+            return tracker;
         }
         catch
         {

@@ -14,7 +14,7 @@ public sealed record TrackingOptions
 
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
-    /// <summary>Where the tracker's few warnings go (default: standard error). Secrets are masked before this is called.</summary>
+    /// <summary>Where the tracker's few warnings go (default: standard error); called from any thread, secrets already masked.</summary>
     public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
 
     /// <summary>fsync the journal after every event (slower; only matters for power loss, not for crashes).</summary>

@@ -192,7 +192,7 @@ public sealed class RunTrackerTests
             runId = tracker.RunId;
         } // disposed without EndAsync: KILLED, like a crash or Ctrl-C
 
-        await using (var resumed = RunTracker.Resume(start.RunFolder, options))
+        await using (var resumed = RunTracker.StartOrResume(start, options))
         {
             resumed.LogParam("lr", "0.1");
             resumed.LogParam("lr", "0.2");
@@ -239,6 +239,7 @@ public sealed class RunTrackerTests
             : MlflowFileStoreReader.Runs(temp.Sub("mlruns"), MlflowFileStoreReader.Experiments(temp.Sub("mlruns")).Single(e => e.Name == "imdb").Id)
                 .Single(run => run.RunId == childId).Tags;
         Assert.Equal(parentId, childTags[TrackingTags.ParentRunId]);
+        Assert.Equal(("alice", "0123abcd", "trial-0"), (childTags[TrackingTags.User], childTags[TrackingTags.GitCommit], childTags[TrackingTags.RunName]));
     }
 
     [Fact]
