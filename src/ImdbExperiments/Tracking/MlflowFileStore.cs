@@ -535,7 +535,7 @@ public sealed partial class MlflowFileStore : ITrackingBackend
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                Thread.Sleep(Random.Shared.Next(5, 25));
+                Thread.Sleep(Random.Shared.Next(1, 5));
             }
             catch (IOException exception)
             {

@@ -156,19 +156,29 @@ public sealed class MlflowFileStoreTests
     }
 
     [Fact]
-    public async Task FileStore_ConcurrentWritersCreatingOneExperimentAgreeOnItsId()
+    public void FileStore_ConcurrentWritersCreatingOneExperimentAgreeOnItsId()
     {
         using var temp = new TempFolder();
         var root = temp.Sub("mlruns");
+        const int writers = 8, names = 20;
+        var stores = Enumerable.Range(0, writers).Select(_ => new MlflowFileStore(root)).ToList();
+        using var barrier = new Barrier(writers);
+        var ids = new string[writers, names];
 
-        var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        var threads = Enumerable.Range(0, writers).Select(writer => new Thread(() =>
         {
-            using var store = new MlflowFileStore(root);
-            return await store.GetOrCreateExperimentAsync("sweep");
-        })));
+            for (var name = 0; name < names; name++)
+            {
+                barrier.SignalAndWait();
+                ids[writer, name] = stores[writer].GetOrCreateExperimentAsync($"sweep-{name}").GetAwaiter().GetResult();
+            }
+        })).ToList();
+        threads.ForEach(thread => thread.Start());
+        threads.ForEach(thread => thread.Join());
 
-        Assert.Single(ids.Distinct());
-        Assert.Equal(2, MlflowFileStoreReader.Experiments(root).Count);
+        for (var name = 0; name < names; name++)
+            Assert.Single(Enumerable.Range(0, writers).Select(writer => ids[writer, name]).Distinct());
+        Assert.Equal(1 + names, MlflowFileStoreReader.Experiments(root).Count);
     }
 
     [Fact]
