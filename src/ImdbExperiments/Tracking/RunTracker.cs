@@ -115,16 +115,8 @@ public sealed class RunTracker : IAsyncDisposable
         foreach (var (rawKey, rawValue) in parameters)
         {
             var key = Key(rawKey, "param");
-            var value = SecretScanner.Redact(rawValue ?? "", _secrets);
-            if (value.Length > MlflowLimits.MaxParamValueLength)
-            {
-                var (file, artifactPath) = SaveFullParamValue(key, value);
-                fullValues.Add(new ArtifactEvent(_journal.StoredLocalPath(file), artifactPath));
-                Warn($"param-truncated:{key}",
-                    $"Param '{key}' has {value.Length} characters; MLflow keeps at most {MlflowLimits.MaxParamValueLength}. " +
-                    $"The first {MlflowLimits.MaxParamValueLength} are logged as the param, the whole value as artifact '{artifactPath}/{Path.GetFileName(file)}'.");
-                value = Cut(value, MlflowLimits.MaxParamValueLength);
-            }
+            var fullValue = SecretScanner.Redact(rawValue ?? "", _secrets);
+            var value = Cut(fullValue, MlflowLimits.MaxParamValueLength);
             if (_params.TryGetValue(key, out var logged))
             {
                 if (logged != value)
@@ -132,6 +124,14 @@ public sealed class RunTracker : IAsyncDisposable
                         $"Param '{key}' was already logged as '{Short(logged)}'; MLflow params cannot change, so '{Short(value)}' is not logged. " +
                         "Log a value that changes during a run as a metric or a tag.");
                 continue;
+            }
+            if (value.Length < fullValue.Length)
+            {
+                var (file, artifactPath) = SaveFullParamValue(key, fullValue);
+                fullValues.Add(new ArtifactEvent(_journal.StoredLocalPath(file), artifactPath));
+                Warn($"param-truncated:{key}",
+                    $"Param '{key}' has {fullValue.Length} characters; MLflow keeps at most {MlflowLimits.MaxParamValueLength}. " +
+                    $"The first {value.Length} are logged as the param, the whole value as artifact '{artifactPath}/{Path.GetFileName(file)}'.");
             }
             _params[key] = value;
             accepted.Add(new Param(key, value));

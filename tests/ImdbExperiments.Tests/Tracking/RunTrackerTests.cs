@@ -281,6 +281,7 @@ public sealed class RunTrackerTests
         var artifact = server.Artifacts[$"{run.ExperimentId}/{run.RunId}/artifacts/truncated_params/data/vocabulary.txt"];
         Assert.Equal(value, Encoding.UTF8.GetString(artifact));
         Assert.Contains("data/vocabulary", Assert.Single(warnings));
+        Assert.Single(server.Requests, r => r.Method == "PUT");
     }
 
     [Fact]
