@@ -1,19 +1,4 @@
 namespace ImdbExperiments.Tracking;
 
-public enum SyncOutcome
-{
-    /// <summary>Nothing was pending.</summary>
-    UpToDate,
-
-    /// <summary>Every pending event reached the backend.</summary>
-    Synced,
-
-    /// <summary>A running process holds the run's journal; it sends the events itself.</summary>
-    InUse,
-
-    /// <summary>The backend failed; what is still pending stays in the journal.</summary>
-    Failed,
-}
-
 /// <summary>What a Sync of one run folder did.</summary>
 public sealed record SyncResult(string RunFolder, SyncOutcome Outcome, int SentEvents, long PendingEvents, string? RunId, string? Message);

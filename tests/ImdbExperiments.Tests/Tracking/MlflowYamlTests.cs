@@ -12,7 +12,7 @@ public sealed class MlflowYamlTests
     [InlineData("", "''")]
     [InlineData("yes", "'yes'")]
     [InlineData("No", "'No'")]
-    [InlineData("file:///tmp/x y/mlruns/0", "file:///tmp/x y/mlruns/0")]
+    [InlineData("file:///home/me/x y/mlruns/0", "file:///home/me/x y/mlruns/0")]
     [InlineData("a: b", "'a: b'")]
     [InlineData("1e5", "1e5")]
     [InlineData("1.5", "'1.5'")]
