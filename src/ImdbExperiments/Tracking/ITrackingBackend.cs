@@ -1,0 +1,40 @@
+namespace ImdbExperiments.Tracking;
+
+/// <summary>
+/// Where runs are recorded: MLflow's file store (<see cref="MlflowFileStore"/>) or an MLflow server
+/// (<see cref="MlflowRestClient"/>). Calls may block on I/O and throw <see cref="TrackingException"/>;
+/// training code never calls a backend directly, it logs through <see cref="RunTracker"/>, whose journal feeds it.
+/// </summary>
+public interface ITrackingBackend : IDisposable
+{
+    /// <summary>The tracking URI without credentials, safe to print and to store.</summary>
+    string DisplayUri { get; }
+
+    /// <summary>The id of the active experiment with this name, created when there is none.</summary>
+    Task<string> GetOrCreateExperimentAsync(string name, CancellationToken cancellationToken = default);
+
+    Task<RunInfo> CreateRunAsync(string experimentId, string runName, long startTimeMs, string userId, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default);
+
+    /// <summary>An active run of the experiment carrying this tag value, or null.</summary>
+    Task<RunInfo?> FindRunByTagAsync(string experimentId, string tagKey, string tagValue, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Logs everything, in as many requests as MLflow's limits need. A param whose stored value differs is
+    /// not logged and comes back as rejected; everything else in the batch is still logged.
+    /// </summary>
+    Task<IReadOnlyList<RejectedEntity>> LogBatchAsync(string runId, IReadOnlyList<Metric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default);
+
+    Task SetTagAsync(string runId, RunTag tag, CancellationToken cancellationToken = default);
+
+    Task LogInputsAsync(string runId, IReadOnlyList<DatasetInput> datasets, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<Metric>> GetMetricHistoryAsync(string runId, string key, CancellationToken cancellationToken = default);
+
+    Task UpdateRunAsync(string runId, RunStatus status, long? endTimeMs, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A file goes to <c>&lt;artifactPath&gt;/&lt;file name&gt;</c>; a folder's contents go under <c>artifactPath</c>
+    /// (the artifact root when null), as MLflow's log_artifact and log_artifacts do.
+    /// </summary>
+    Task LogArtifactAsync(RunInfo run, string localPath, string? artifactPath, CancellationToken cancellationToken = default);
+}

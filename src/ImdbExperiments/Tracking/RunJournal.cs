@@ -1,0 +1,400 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace ImdbExperiments.Tracking;
+
+/// <summary>
+/// A run's tracking journal, in its run folder:
+/// <list type="bullet">
+/// <item><c>tracking.jsonl</c>: every tracking event, one JSON object per line, appended and flushed before
+/// anything is sent (fsync per line only when asked: a crash of the process loses nothing, a power cut may lose
+/// the last lines the OS had not written yet).</item>
+/// <item><c>tracking.ack</c>: the byte offset and seq up to which the backend has acknowledged the journal, and
+/// the backend's experiment and run ids; replaced atomically.</item>
+/// <item><c>tracking.lock</c>: held by the one process that writes or syncs the journal.</item>
+/// </list>
+/// A last line without its newline (a write torn by a crash) is ignored on replay and cut off before the journal
+/// is appended to again.
+/// </summary>
+public sealed class RunJournal : IDisposable
+{
+    public const string JournalFileName = "tracking.jsonl";
+    public const string AckFileName = "tracking.ack";
+    public const string LockFileName = "tracking.lock";
+    public const int FormatVersion = 1;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    private readonly FileStream _lock;
+    private readonly FileStream? _writer;
+    private readonly bool _fsync;
+    private readonly Lock _appendLock = new();
+
+    private RunJournal(string runFolder, FileStream lockStream, FileStream? writer, bool fsync, long lastSeq)
+    {
+        RunFolder = runFolder;
+        _lock = lockStream;
+        _writer = writer;
+        _fsync = fsync;
+        LastSeq = lastSeq;
+    }
+
+    public string RunFolder { get; }
+
+    public string JournalPath => Path.Combine(RunFolder, JournalFileName);
+
+    /// <summary>Seq of the last event in the journal.</summary>
+    public long LastSeq { get; private set; }
+
+    public static bool Exists(string runFolder) => File.Exists(Path.Combine(runFolder, JournalFileName));
+
+    /// <summary>Events in the journal that the backend has not acknowledged yet.</summary>
+    public static long PendingEvents(string runFolder)
+    {
+        if (!Exists(runFolder))
+            return 0;
+        var ack = ReadAck(runFolder);
+        return ReadEntries(runFolder, ack.Offset).Count;
+    }
+
+    /// <summary>Starts a new journal; a folder whose journal already holds events must be resumed instead.</summary>
+    internal static RunJournal Create(string runFolder, bool fsync)
+    {
+        Directory.CreateDirectory(runFolder);
+        var lockStream = AcquireLock(runFolder) ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds '{LockFileName}').");
+        try
+        {
+            if (ReadEntries(runFolder, 0).Count > 0)
+                throw new InvalidOperationException($"Run folder '{runFolder}' already has a tracking journal; resume the run instead of starting it again.");
+            File.Delete(Path.Combine(runFolder, AckFileName));
+            var writer = new FileStream(Path.Combine(runFolder, JournalFileName), FileMode.Create, FileAccess.Write, FileShare.Read);
+            return new RunJournal(runFolder, lockStream, writer, fsync, 0);
+        }
+        catch
+        {
+            lockStream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing journal to append to it (a resumed run) or, with <paramref name="forAppend"/> false, to sync it.</summary>
+    internal static RunJournal? TryOpen(string runFolder, bool forAppend, bool fsync)
+    {
+        var lockStream = AcquireLock(runFolder);
+        if (lockStream is null)
+            return null;
+        try
+        {
+            var path = Path.Combine(runFolder, JournalFileName);
+            var (entries, validLength) = ReadEntriesAndLength(runFolder, 0);
+            FileStream? writer = null;
+            if (forAppend)
+            {
+                writer = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+                // Cut a torn last line so the next event starts on a line of its own.
+                writer.SetLength(validLength);
+                writer.Seek(validLength, SeekOrigin.Begin);
+            }
+            return new RunJournal(runFolder, lockStream, writer, fsync, entries.Count > 0 ? entries[^1].Event.Seq : 0);
+        }
+        catch
+        {
+            lockStream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Appends an event, flushed to the OS before this returns; returns its seq.</summary>
+    internal long Append(JournalEvent journalEvent)
+    {
+        if (_writer is null)
+            throw new InvalidOperationException("This journal was opened for syncing only.");
+        lock (_appendLock)
+        {
+            var seq = LastSeq + 1;
+            var line = Serialize(journalEvent with { Seq = seq, TimeMs = journalEvent.TimeMs != 0 ? journalEvent.TimeMs : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+            _writer.Write(line);
+            _writer.Flush(flushToDisk: _fsync);
+            LastSeq = seq;
+            return seq;
+        }
+    }
+
+    internal IReadOnlyList<JournalEntry> ReadEntries(long fromOffset) => ReadEntries(RunFolder, fromOffset);
+
+    internal JournalAck ReadAck() => ReadAck(RunFolder);
+
+    internal void WriteAck(JournalAck ack)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("version", FormatVersion);
+            writer.WriteNumber("offset", ack.Offset);
+            writer.WriteNumber("seq", ack.Seq);
+            WriteOptional(writer, "experiment_id", ack.ExperimentId);
+            WriteOptional(writer, "run_id", ack.RunId);
+            WriteOptional(writer, "artifact_uri", ack.ArtifactUri);
+            WriteOptional(writer, "run_name", ack.RunName);
+            writer.WriteEndObject();
+        }
+        var temporary = Path.Combine(RunFolder, $".{AckFileName}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(temporary, buffer.WrittenSpan.ToArray());
+        File.Move(temporary, Path.Combine(RunFolder, AckFileName), overwrite: true);
+    }
+
+    internal static JournalAck ReadAck(string runFolder)
+    {
+        var path = Path.Combine(runFolder, AckFileName);
+        if (!File.Exists(path))
+            return JournalAck.None;
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = document.RootElement;
+            return new JournalAck(
+                root.GetProperty("offset").GetInt64(),
+                root.GetProperty("seq").GetInt64(),
+                OptionalString(root, "experiment_id"),
+                OptionalString(root, "run_id"),
+                OptionalString(root, "artifact_uri"),
+                OptionalString(root, "run_name"));
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"'{path}' is not a valid tracking acknowledgement file ({exception.Message}); delete it to resend the whole journal (metrics are not duplicated).", exception);
+        }
+    }
+
+    internal static IReadOnlyList<JournalEntry> ReadEntries(string runFolder, long fromOffset) => ReadEntriesAndLength(runFolder, fromOffset).Entries;
+
+    // Complete lines from the offset on, and the length of the journal up to the last complete line.
+    private static (List<JournalEntry> Entries, long ValidLength) ReadEntriesAndLength(string runFolder, long fromOffset)
+    {
+        var path = Path.Combine(runFolder, JournalFileName);
+        var entries = new List<JournalEntry>();
+        if (!File.Exists(path))
+            return (entries, 0);
+        byte[] bytes;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            if (fromOffset > stream.Length)
+                throw new InvalidDataException($"'{Path.Combine(runFolder, AckFileName)}' acknowledges {fromOffset} bytes but '{path}' has only {stream.Length}; delete the ack file to resend the journal.");
+            stream.Seek(fromOffset, SeekOrigin.Begin);
+            bytes = new byte[stream.Length - fromOffset];
+            stream.ReadExactly(bytes);
+        }
+        var start = 0;
+        while (true)
+        {
+            var newline = Array.IndexOf(bytes, (byte)'\n', start);
+            if (newline < 0)
+                break;
+            var line = bytes.AsSpan(start, newline - start);
+            if (TryDeserialize(line) is { } journalEvent)
+                entries.Add(new JournalEntry(journalEvent, fromOffset + start, fromOffset + newline + 1));
+            start = newline + 1;
+        }
+        return (entries, fromOffset + start);
+    }
+
+    public void Dispose()
+    {
+        _writer?.Dispose();
+        _lock.Dispose();
+    }
+
+    private static FileStream? AcquireLock(string runFolder)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(runFolder, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    internal byte[] Serialize(JournalEvent journalEvent)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("seq", journalEvent.Seq);
+            writer.WriteNumber("time", journalEvent.TimeMs);
+            switch (journalEvent)
+            {
+                case StartRunEvent start:
+                    writer.WriteString("type", "start_run");
+                    writer.WriteNumber("version", FormatVersion);
+                    writer.WriteString("run_key", start.RunKey);
+                    writer.WriteString("tracking_uri", start.TrackingUri);
+                    writer.WriteString("experiment", start.Experiment);
+                    writer.WriteString("run_name", start.RunName);
+                    writer.WriteString("user", start.User);
+                    writer.WriteNumber("start_time", start.StartTimeMs);
+                    WritePairs(writer, "tags", start.Tags.Select(tag => (tag.Key, tag.Value)));
+                    WriteOptional(writer, "parent_run_folder", start.ParentRunFolder);
+                    WriteOptional(writer, "parent_run_key", start.ParentRunKey);
+                    break;
+                case LogEvent log:
+                    writer.WriteString("type", "log");
+                    writer.WriteStartArray("metrics");
+                    foreach (var metric in log.Metrics)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("key", metric.Key);
+                        if (double.IsFinite(metric.Value))
+                            writer.WriteNumber("value", metric.Value);
+                        else
+                            writer.WriteString("value", double.IsNaN(metric.Value) ? "NaN" : metric.Value > 0 ? "Infinity" : "-Infinity");
+                        writer.WriteNumber("timestamp", metric.TimestampMs);
+                        writer.WriteNumber("step", metric.Step);
+                        writer.WriteEndObject();
+                    }
+                    writer.WriteEndArray();
+                    WritePairs(writer, "params", log.Parameters.Select(param => (param.Key, param.Value)));
+                    WritePairs(writer, "tags", log.Tags.Select(tag => (tag.Key, tag.Value)));
+                    break;
+                case InputsEvent inputs:
+                    writer.WriteString("type", "inputs");
+                    writer.WriteStartArray("datasets");
+                    foreach (var dataset in inputs.Datasets)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("name", dataset.Name);
+                        writer.WriteString("digest", dataset.Digest);
+                        writer.WriteString("source_type", dataset.SourceType);
+                        writer.WriteString("source", dataset.Source);
+                        WriteOptional(writer, "context", dataset.Context);
+                        WriteOptional(writer, "schema", dataset.Schema);
+                        WriteOptional(writer, "profile", dataset.Profile);
+                        writer.WriteEndObject();
+                    }
+                    writer.WriteEndArray();
+                    break;
+                case ArtifactEvent artifact:
+                    writer.WriteString("type", "artifact");
+                    writer.WriteString("local_path", artifact.LocalPath);
+                    WriteOptional(writer, "artifact_path", artifact.ArtifactPath);
+                    break;
+                case StatusEvent status:
+                    writer.WriteString("type", "status");
+                    writer.WriteString("status", status.Status.ToString().ToUpperInvariant());
+                    if (status.EndTimeMs is { } end)
+                        writer.WriteNumber("end_time", end);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown journal event {journalEvent.GetType().Name}.", nameof(journalEvent));
+            }
+            writer.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static JournalEvent? TryDeserialize(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            var seq = root.GetProperty("seq").GetInt64();
+            var time = root.GetProperty("time").GetInt64();
+            JournalEvent journalEvent = root.GetProperty("type").GetString() switch
+            {
+                "start_run" => new StartRunEvent(
+                    root.GetProperty("run_key").GetString()!,
+                    root.GetProperty("tracking_uri").GetString()!,
+                    root.GetProperty("experiment").GetString()!,
+                    root.GetProperty("run_name").GetString()!,
+                    root.GetProperty("user").GetString()!,
+                    root.GetProperty("start_time").GetInt64(),
+                    ReadPairs(root, "tags").Select(pair => new RunTag(pair.Key, pair.Value)).ToList(),
+                    OptionalString(root, "parent_run_folder"),
+                    OptionalString(root, "parent_run_key")),
+                "log" => new LogEvent(
+                    root.GetProperty("metrics").EnumerateArray().Select(metric => new Metric(
+                        metric.GetProperty("key").GetString()!,
+                        ReadDouble(metric.GetProperty("value")),
+                        metric.GetProperty("timestamp").GetInt64(),
+                        metric.GetProperty("step").GetInt64())).ToList(),
+                    ReadPairs(root, "params").Select(pair => new Param(pair.Key, pair.Value)).ToList(),
+                    ReadPairs(root, "tags").Select(pair => new RunTag(pair.Key, pair.Value)).ToList()),
+                "inputs" => new InputsEvent(root.GetProperty("datasets").EnumerateArray().Select(dataset => new DatasetInput(
+                    dataset.GetProperty("name").GetString()!,
+                    dataset.GetProperty("digest").GetString()!,
+                    dataset.GetProperty("source_type").GetString()!,
+                    dataset.GetProperty("source").GetString()!,
+                    OptionalString(dataset, "context"),
+                    OptionalString(dataset, "schema"),
+                    OptionalString(dataset, "profile"))).ToList()),
+                "artifact" => new ArtifactEvent(root.GetProperty("local_path").GetString()!, OptionalString(root, "artifact_path")),
+                "status" => new StatusEvent(
+                    Enum.Parse<RunStatus>(root.GetProperty("status").GetString()!, ignoreCase: true),
+                    root.TryGetProperty("end_time", out var end) ? end.GetInt64() : null),
+                var other => throw new JsonException($"unknown event type '{other}'"),
+            };
+            return journalEvent with { Seq = seq, TimeMs = time };
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            // A corrupt complete line: skip it rather than block every later event.
+            return null;
+        }
+    }
+
+    internal string ResolveLocalPath(string storedPath) => Path.GetFullPath(Path.Combine(RunFolder, storedPath));
+
+    internal string StoredLocalPath(string localPath)
+    {
+        var full = Path.GetFullPath(localPath);
+        var relative = Path.GetRelativePath(RunFolder, full);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
+    }
+
+    private static double ReadDouble(JsonElement element) => element.ValueKind == JsonValueKind.String
+        ? element.GetString() switch
+        {
+            "NaN" => double.NaN,
+            "Infinity" => double.PositiveInfinity,
+            "-Infinity" => double.NegativeInfinity,
+            var text => double.Parse(text!, NumberStyles.Float, CultureInfo.InvariantCulture),
+        }
+        : element.GetDouble();
+
+    private static void WritePairs(Utf8JsonWriter writer, string name, IEnumerable<(string Key, string Value)> pairs)
+    {
+        writer.WriteStartArray(name);
+        foreach (var (key, value) in pairs)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("key", key);
+            writer.WriteString("value", value);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+
+    private static IEnumerable<(string Key, string Value)> ReadPairs(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var array)
+            ? array.EnumerateArray().Select(pair => (pair.GetProperty("key").GetString()!, pair.GetProperty("value").GetString()!)).ToList()
+            : [];
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+            writer.WriteString(name, value);
+    }
+
+    private static string? OptionalString(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

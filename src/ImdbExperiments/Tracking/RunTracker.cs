@@ -1,0 +1,506 @@
+namespace ImdbExperiments.Tracking;
+
+/// <summary>
+/// Logs one run. Every call appends to the run's journal (tracking.jsonl) and returns: it never waits for the
+/// network and never throws. A background sender feeds the backend from the journal in order; when the backend
+/// is down, slow or refuses, training goes on, the user sees one warning, and the events wait in the journal for
+/// the backend to come back, for the end of the run, or for <see cref="TrackingSync"/>.
+/// <para>
+/// Keys MLflow would refuse are replaced by the nearest accepted key (with a warning); a param value over 6,000
+/// characters is cut to 6,000 and logged whole as the artifact <c>truncated_params/&lt;key&gt;.txt</c>; a param
+/// logged again with another value is not logged (MLflow params are write-once); tag values over 5,000
+/// characters are cut. Tracking credentials found in any value are replaced by <c>***</c>.
+/// </para>
+/// </summary>
+public sealed class RunTracker : IAsyncDisposable
+{
+    private const string TruncatedParamsArtifactPath = "truncated_params";
+
+    private readonly RunJournal _journal;
+    private StartRunEvent _start;
+    private readonly TrackingOptions _options;
+    private readonly IReadOnlyList<string> _secrets;
+    private readonly Dictionary<string, string> _params = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private ITrackingBackend? _backend;
+    private JournalSender? _sender;
+    private Task _loop = Task.CompletedTask;
+    private volatile bool _stopRequested;
+    private volatile string? _problem;
+    private bool _ended;
+    private bool _disposed;
+
+    private RunTracker(RunJournal journal, StartRunEvent start, TrackingOptions options)
+    {
+        _journal = journal;
+        _start = start;
+        _options = options;
+        _secrets = options.Secrets;
+    }
+
+    public string RunFolder => _journal.RunFolder;
+
+    /// <summary>The journal's id for this run (the backend's run id is only known once the run reached it).</summary>
+    public string RunKey => _start.RunKey;
+
+    /// <summary>The normalized tracking URI, without credentials.</summary>
+    public string TrackingUri => _start.TrackingUri;
+
+    public string ExperimentName => _start.Experiment;
+
+    public string RunName => _start.RunName;
+
+    /// <summary>The backend's run id, or null while the run has not reached the backend.</summary>
+    public string? RunId => RunJournal.ReadAck(RunFolder).RunId;
+
+    /// <summary>
+    /// Starts a run whose journal lives in <paramref name="start"/>'s run folder. Throws only for a tracking URI
+    /// of an unsupported kind or a run folder that already has a journal (resume it instead).
+    /// </summary>
+    public static RunTracker Start(RunStart start, TrackingOptions? options = null) => StartCore(start, options ?? new TrackingOptions(), parent: null);
+
+    /// <summary>Reopens the run of an existing run folder (a resumed training): same backend run, params kept.</summary>
+    public static RunTracker Resume(string runFolder, TrackingOptions? options = null)
+    {
+        options ??= new TrackingOptions();
+        var journal = RunJournal.TryOpen(Path.GetFullPath(runFolder), forAppend: true, options.FsyncEachEvent)
+            ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds '{RunJournal.LockFileName}').");
+        try
+        {
+            var events = journal.ReadEntries(0).Select(entry => entry.Event).ToList();
+            var start = events.OfType<StartRunEvent>().FirstOrDefault()
+                ?? throw new InvalidOperationException($"The tracking journal in '{runFolder}' has no start_run event; start a new run instead.");
+            var tracker = new RunTracker(journal, start, options);
+            foreach (var param in events.OfType<LogEvent>().SelectMany(log => log.Parameters))
+                tracker._params.TryAdd(param.Key, param.Value);
+            journal.Append(new StatusEvent(RunStatus.Running, null));
+            tracker.Begin(resumed: true);
+            return tracker;
+        }
+        catch
+        {
+            journal.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Resumes the run of <paramref name="start"/>'s folder when it has a journal, else starts it.</summary>
+    public static RunTracker StartOrResume(RunStart start, TrackingOptions? options = null) =>
+        RunJournal.ReadEntries(Path.GetFullPath(start.RunFolder), 0).Any(entry => entry.Event is StartRunEvent)
+            ? Resume(start.RunFolder, options)
+            : Start(start, options);
+
+    /// <summary>
+    /// Starts a child run (a sweep trial): tagged mlflow.parentRunId, same backend and experiment as this run,
+    /// and this run's user, source and git commit tags unless <paramref name="start"/> sets its own.
+    /// </summary>
+    public RunTracker StartChild(RunStart start)
+    {
+        string[] inherited = [TrackingTags.User, TrackingTags.SourceName, TrackingTags.SourceType, TrackingTags.GitCommit];
+        var tags = _start.Tags.Where(tag => inherited.Contains(tag.Key)).ToDictionary(tag => tag.Key, tag => tag.Value, StringComparer.Ordinal);
+        foreach (var (key, value) in start.Tags)
+            tags[key] = value;
+        return StartCore(start with { Tags = tags }, _options, this);
+    }
+
+    public void LogParam(string key, string? value) => LogParams([new KeyValuePair<string, string>(key, value ?? "")]);
+
+    public void LogParams(IEnumerable<KeyValuePair<string, string>> parameters) => Guard(() =>
+    {
+        var accepted = new List<Param>();
+        var fullValues = new List<ArtifactEvent>();
+        foreach (var (rawKey, rawValue) in parameters)
+        {
+            var key = Key(rawKey, "param");
+            var fullValue = SecretScanner.Redact(rawValue ?? "", _secrets);
+            var value = Cut(fullValue, MlflowLimits.MaxParamValueLength);
+            if (_params.TryGetValue(key, out var logged))
+            {
+                if (logged != value)
+                    Warn($"param-changed:{key}",
+                        $"Param '{key}' was already logged as '{Short(logged)}'; MLflow params cannot change, so '{Short(value)}' is not logged. " +
+                        "Log a value that changes during a run as a metric or a tag.");
+                continue;
+            }
+            if (value.Length < fullValue.Length)
+            {
+                var (file, artifactPath) = SaveFullParamValue(key, fullValue);
+                fullValues.Add(new ArtifactEvent(_journal.StoredLocalPath(file), artifactPath));
+                Warn($"param-truncated:{key}",
+                    $"Param '{key}' has {fullValue.Length} characters; MLflow keeps at most {MlflowLimits.MaxParamValueLength}. " +
+                    $"The first {value.Length} are logged as the param, the whole value as artifact '{artifactPath}/{Path.GetFileName(file)}'.");
+            }
+            _params[key] = value;
+            accepted.Add(new Param(key, value));
+        }
+        if (accepted.Count > 0)
+            _journal.Append(new LogEvent([], accepted, []));
+        foreach (var artifact in fullValues)
+            _journal.Append(artifact);
+    });
+
+    public void LogMetric(string key, double value, long step, DateTimeOffset? timestamp = null) =>
+        LogMetrics([new KeyValuePair<string, double>(key, value)], step, timestamp);
+
+    /// <summary>Several metrics of one step, journaled as one event.</summary>
+    public void LogMetrics(IEnumerable<KeyValuePair<string, double>> metrics, long step, DateTimeOffset? timestamp = null) => Guard(() =>
+    {
+        var time = (timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
+        var points = metrics.Select(metric => new Metric(Key(metric.Key, "metric"), metric.Value, time, step)).ToList();
+        if (points.Count > 0)
+            _journal.Append(new LogEvent(points, [], []));
+    });
+
+    public void SetTag(string key, string? value) => SetTags([new KeyValuePair<string, string>(key, value ?? "")]);
+
+    public void SetTags(IEnumerable<KeyValuePair<string, string>> tags) => Guard(() =>
+    {
+        var accepted = tags.Select(tag => TagOf(tag.Key, tag.Value)).ToList();
+        if (accepted.Count > 0)
+            _journal.Append(new LogEvent([], [], accepted));
+    });
+
+    /// <summary>Logs a dataset as a run input (runs/log-inputs), with its context (train, validation, test) as input tag.</summary>
+    public void LogInput(DatasetInput dataset) => Guard(() =>
+    {
+        var source = SecretScanner.Redact(dataset.Source, _secrets);
+        if (source.Length > MlflowLimits.MaxDatasetSourceLength)
+        {
+            Warn($"input-source:{dataset.Name}", $"Dataset '{dataset.Name}' has a source of {source.Length} characters; MLflow allows {MlflowLimits.MaxDatasetSourceLength}, so the input is not logged.");
+            return;
+        }
+        var input = dataset with
+        {
+            Name = Cut(dataset.Name, MlflowLimits.MaxDatasetNameLength),
+            Digest = Cut(dataset.Digest, MlflowLimits.MaxDatasetDigestLength),
+            Source = source,
+            Context = dataset.Context is null ? null : Cut(dataset.Context, MlflowLimits.MaxInputTagValueLength),
+        };
+        _journal.Append(new InputsEvent([input]));
+    });
+
+    /// <summary>
+    /// Logs a file (to <c>&lt;artifactPath&gt;/&lt;name&gt;</c>) or a folder's contents (under <paramref name="artifactPath"/>).
+    /// The file is read when the sender reaches the event, so it must stay in place until the run is synced.
+    /// </summary>
+    public void LogArtifact(string localPath, string? artifactPath = null) => Guard(() =>
+    {
+        if (!File.Exists(localPath) && !Directory.Exists(localPath))
+        {
+            Warn($"artifact-missing:{localPath}", $"Artifact '{localPath}' does not exist and is not logged.");
+            return;
+        }
+        string? normalized = null;
+        if (!string.IsNullOrWhiteSpace(artifactPath))
+        {
+            normalized = MlflowLimits.PosixNormalize(artifactPath.Replace('\\', '/').Trim('/'));
+            if (normalized == ".")
+                normalized = null;
+            else if (normalized.StartsWith("..", StringComparison.Ordinal))
+            {
+                Warn($"artifact-path:{artifactPath}", $"Artifact path '{artifactPath}' leaves the run's artifact folder; '{localPath}' is not logged.");
+                return;
+            }
+        }
+        _journal.Append(new ArtifactEvent(_journal.StoredLocalPath(localPath), normalized));
+    });
+
+    /// <summary>
+    /// Ends the run: FINISHED, FAILED (the exception goes into the tag imdbx.error) or KILLED (interrupted, e.g. Ctrl-C).
+    /// Waits up to <see cref="TrackingOptions.FinalFlushTimeout"/> for pending events to reach the backend.
+    /// </summary>
+    public async Task<TrackingSummary> EndAsync(RunStatus status = RunStatus.Finished, Exception? error = null)
+    {
+        lock (_lock)
+        {
+            if (_ended)
+                return Summary();
+            try
+            {
+                if (error is not null)
+                    _journal.Append(new LogEvent([], [], [TagOf(TrackingTags.Error, error.ToString())]));
+                _journal.Append(new StatusEvent(status, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            }
+            catch (Exception exception)
+            {
+                Warn("journal", $"Tracking journal '{_journal.JournalPath}' could not be written ({exception.Message}); the run's end is not recorded.");
+            }
+            _ended = true;
+        }
+        await StopSenderAsync();
+        return Summary();
+    }
+
+    /// <summary>Ends the run as KILLED if it was not ended, then releases the journal.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        await EndAsync(RunStatus.Killed);
+        _disposed = true;
+        _stop.Cancel();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception)
+        {
+            // The loop reports its own problems.
+        }
+        _backend?.Dispose();
+        _journal.Dispose();
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    private static RunTracker StartCore(RunStart start, TrackingOptions options, RunTracker? parent)
+    {
+        var uri = parent?.TrackingUri ?? Tracking.TrackingUri.Normalize(Tracking.TrackingUri.Resolve(options.TrackingUri, options.GetEnvironmentVariable), options.BaseDirectory);
+        var experiment = parent?.ExperimentName ?? FirstNonEmpty(options.ExperimentName, options.GetEnvironmentVariable("MLFLOW_EXPERIMENT_NAME")) ?? MlflowFileStore.DefaultExperimentName;
+        var runFolder = Path.GetFullPath(start.RunFolder);
+        var journal = RunJournal.Create(runFolder, options.FsyncEachEvent);
+        try
+        {
+            // The tracker sanitizes the start tags (and warns about them) before its start event exists.
+            var tracker = new RunTracker(journal, new StartRunEvent("", uri, experiment, "", "", 0, [], null, null), options);
+            var tags = start.Tags.Select(tag => tracker.TagOf(tag.Key, tag.Value)).ToList();
+            var runName = FirstNonEmpty(start.RunName, start.Tags.GetValueOrDefault(TrackingTags.RunName)) ?? Path.GetFileName(runFolder);
+            var user = FirstNonEmpty(start.Tags.GetValueOrDefault(TrackingTags.User)) ?? Environment.UserName;
+            tracker._start = new StartRunEvent(Guid.NewGuid().ToString("N"), uri, SecretScanner.Redact(experiment, tracker._secrets),
+                SecretScanner.Redact(runName, tracker._secrets), user, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), tags, parent?.RunFolder, parent?.RunKey);
+            journal.Append(tracker._start);
+            tracker.Begin(resumed: false);
+            return tracker;
+        }
+        catch
+        {
+            journal.Dispose();
+            throw;
+        }
+    }
+
+    private void Begin(bool resumed)
+    {
+        try
+        {
+            _backend = _options.CreateBackend(TrackingUri);
+            _sender = new JournalSender(_journal, _backend, Warn, _secrets) { MayHaveBeenSent = resumed };
+            _loop = Task.Run(() => SendLoopAsync(_stop.Token));
+            _wake.Release();
+        }
+        catch (Exception exception)
+        {
+            ReportBackendProblem(exception);
+        }
+    }
+
+    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    {
+        DateTime? retryAt = null;
+        while (true)
+        {
+            if (!_stopRequested)
+            {
+                var delay = retryAt is { } at ? Max(at - DateTime.UtcNow, TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
+                try
+                {
+                    await _wake.WaitAsync(delay, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                while (_wake.Wait(0))
+                {
+                }
+                // New events while the backend is down wait for the cooldown instead of hammering it.
+                if (!_stopRequested && retryAt is { } due && DateTime.UtcNow < due)
+                    continue;
+            }
+            retryAt = null;
+            try
+            {
+                await _sender!.SendPendingAsync(cancellationToken);
+                _problem = null;
+                // Events journaled while that send was under way still need one more round.
+                if (_stopRequested && RunJournal.ReadAck(RunFolder).Seq >= _journal.LastSeq)
+                    return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ParentRunNotReadyException exception)
+            {
+                _problem = exception.Message;
+                if (_stopRequested)
+                {
+                    // The parent's own sender is about to create it; the final-flush timeout bounds the wait.
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                retryAt = DateTime.UtcNow + Min(_options.RetryCooldown, TimeSpan.FromMilliseconds(200));
+            }
+            catch (Exception exception)
+            {
+                ReportBackendProblem(exception);
+                if (_stopRequested || exception is not TrackingException { IsTransient: true })
+                    return;
+                retryAt = DateTime.UtcNow + _options.RetryCooldown;
+            }
+        }
+    }
+
+    private async Task StopSenderAsync()
+    {
+        _stopRequested = true;
+        _wake.Release();
+        try
+        {
+            await _loop.WaitAsync(_options.FinalFlushTimeout);
+        }
+        catch (TimeoutException)
+        {
+            _problem ??= $"the backend did not take the remaining events within {_options.FinalFlushTimeout.TotalSeconds:0} s";
+            _stop.Cancel();
+            try
+            {
+                await _loop;
+            }
+            catch (Exception)
+            {
+                // Cancelled on purpose.
+            }
+        }
+    }
+
+    private TrackingSummary Summary()
+    {
+        JournalAck ack;
+        try
+        {
+            ack = RunJournal.ReadAck(RunFolder);
+        }
+        catch (Exception exception)
+        {
+            return new TrackingSummary(TrackingUri, null, null, _journal.LastSeq, _journal.JournalPath, exception.Message);
+        }
+        var pending = _journal.LastSeq - ack.Seq;
+        var problem = pending == 0 ? null : _problem ?? "not every event reached the backend";
+        return new TrackingSummary(TrackingUri, ack.ExperimentId, ack.RunId, pending, _journal.JournalPath,
+            problem is null ? null : $"{pending} tracking events of this run are not on {TrackingUri} yet ({problem}); they are kept in '{_journal.JournalPath}' and sent by Sync or at the end of the next run.");
+    }
+
+    private void Guard(Action append)
+    {
+        lock (_lock)
+        {
+            if (_ended)
+            {
+                Warn("after-end", $"Run '{RunName}' has ended; tracking calls after its end are ignored.");
+                return;
+            }
+            try
+            {
+                append();
+            }
+            catch (Exception exception)
+            {
+                Warn("journal", $"Tracking journal '{_journal.JournalPath}' could not be written ({exception.Message}); tracking events are being lost.");
+                return;
+            }
+        }
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private string Key(string? key, string kind)
+    {
+        var sanitized = MlflowLimits.SanitizeKey(key is null ? null : SecretScanner.Redact(key, _secrets));
+        if (sanitized != key)
+            Warn($"key:{key}", $"MLflow does not accept the {kind} key '{key}' ({MlflowLimits.KeyProblem(key)}); it is logged as '{sanitized}'.");
+        return sanitized;
+    }
+
+    private RunTag TagOf(string key, string? rawValue)
+    {
+        var sanitized = Key(key, "tag");
+        var value = SecretScanner.Redact(rawValue ?? "", _secrets);
+        if (value.Length > MlflowLimits.MaxTagValueLength)
+        {
+            if (sanitized != TrackingTags.Error)
+                Warn($"tag-truncated:{sanitized}", $"Tag '{sanitized}' has {value.Length} characters; MLflow keeps at most {MlflowLimits.MaxTagValueLength}, so it is cut.");
+            value = Cut(value, MlflowLimits.MaxTagValueLength);
+        }
+        return new RunTag(sanitized, value);
+    }
+
+    private (string File, string ArtifactPath) SaveFullParamValue(string key, string value)
+    {
+        var segments = key.Split('/');
+        var folder = Path.Combine([RunFolder, "tracking-files", TruncatedParamsArtifactPath, .. segments[..^1]]);
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, segments[^1] + ".txt");
+        var temporary = file + $".{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temporary, value);
+        File.Move(temporary, file, overwrite: true);
+        var artifactPath = string.Join('/', [TruncatedParamsArtifactPath, .. segments[..^1]]);
+        return (file, artifactPath);
+    }
+
+    private void Warn(string key, string message)
+    {
+        lock (_warned)
+        {
+            if (!_warned.Add(key))
+                return;
+        }
+        try
+        {
+            _options.Warn(SecretScanner.Redact(message, _secrets));
+        }
+        catch (Exception)
+        {
+            // A failing warning sink must not stop training.
+        }
+    }
+
+    private void ReportBackendProblem(Exception exception)
+    {
+        _problem = SecretScanner.Redact(exception.Message, _secrets);
+        Warn("backend",
+            $"MLflow tracking at {TrackingUri} is not available: {exception.Message} Training goes on; tracking events are kept in " +
+            $"'{_journal.JournalPath}' and sent when the backend is back, at the end of the run, or by Sync.");
+    }
+
+    private static string Cut(string value, int length)
+    {
+        if (value.Length <= length)
+            return value;
+        // Never split a surrogate pair.
+        return char.IsHighSurrogate(value[length - 1]) ? value[..(length - 1)] : value[..length];
+    }
+
+    private static string Short(string value) => value.Length <= 80 ? value : value[..77] + "...";
+
+    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(value => !string.IsNullOrWhiteSpace(value));
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

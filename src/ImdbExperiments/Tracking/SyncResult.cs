@@ -1,0 +1,4 @@
+namespace ImdbExperiments.Tracking;
+
+/// <summary>What a Sync of one run folder did.</summary>
+public sealed record SyncResult(string RunFolder, SyncOutcome Outcome, int SentEvents, long PendingEvents, string? RunId, string? Message);

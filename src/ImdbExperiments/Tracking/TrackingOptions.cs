@@ -1,0 +1,39 @@
+namespace ImdbExperiments.Tracking;
+
+/// <summary>Where and how a run is tracked. Defaults follow MLflow's environment conventions.</summary>
+public sealed record TrackingOptions
+{
+    /// <summary>The spec's tracking.uri; null falls back to MLFLOW_TRACKING_URI, then file:./mlruns.</summary>
+    public string? TrackingUri { get; init; }
+
+    /// <summary>The spec's experiment name; null falls back to MLFLOW_EXPERIMENT_NAME, then "Default".</summary>
+    public string? ExperimentName { get; init; }
+
+    /// <summary>Base for a relative file: tracking URI (default: the current directory).</summary>
+    public string? BaseDirectory { get; init; }
+
+    public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>Where the tracker's few warnings go (default: standard error); called from any thread, secrets already masked.</summary>
+    public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
+
+    /// <summary>fsync the journal after every event (slower; only matters for power loss, not for crashes).</summary>
+    public bool FsyncEachEvent { get; init; }
+
+    /// <summary>How long the background sender waits before trying an unreachable backend again.</summary>
+    public TimeSpan RetryCooldown { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long ending a run may wait for pending events to reach the backend.</summary>
+    public TimeSpan FinalFlushTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public MlflowRestClientOptions Rest { get; init; } = new();
+
+    /// <summary>Opens the backend for a normalized tracking URI; null uses <see cref="Tracking.TrackingUri.OpenBackend"/>.</summary>
+    public Func<string, ITrackingBackend>? OpenBackend { get; init; }
+
+    internal ITrackingBackend CreateBackend(string uri) =>
+        OpenBackend?.Invoke(uri) ?? Tracking.TrackingUri.OpenBackend(uri, GetEnvironmentVariable, Rest);
+
+    internal IReadOnlyList<string> Secrets =>
+        (MlflowCredentials.FromEnvironment(GetEnvironmentVariable)?.Secrets ?? []).Where(secret => secret.Length >= 4).ToList();
+}
