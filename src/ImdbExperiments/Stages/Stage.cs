@@ -16,6 +16,9 @@ public abstract class Stage
 
     public virtual IReadOnlyList<string> Upstream => [];
 
+    /// <summary>The stages this one reads from for this spec (most stages: always <see cref="Upstream"/>).</summary>
+    public virtual IReadOnlyList<string> UpstreamOf(PipelineContext context) => Upstream;
+
     /// <summary>The parts of the resolved spec (and of the environment) that determine the output.</summary>
     public abstract JsonNode? Inputs(PipelineContext context);
 
