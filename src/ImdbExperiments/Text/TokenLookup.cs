@@ -10,10 +10,8 @@ internal sealed class TokenLookup
 {
     private const uint Seed = 2166136261;
 
-    private readonly int[] _hashes;
-    private readonly int[] _ids;
-    private readonly int[] _keyStarts;
-    private readonly int[] _keyLengths;
+    // One 16-byte entry per slot, so a probe touches one cache line (plus the key on a hash hit).
+    private readonly Entry[] _entries;
     private readonly char[] _keys;
     private readonly int _mask;
 
@@ -27,11 +25,8 @@ internal sealed class TokenLookup
         }
 
         _mask = capacity - 1;
-        _hashes = new int[capacity];
-        _ids = new int[capacity];
-        _keyStarts = new int[capacity];
-        _keyLengths = new int[capacity];
-        Array.Fill(_ids, -1);
+        _entries = new Entry[capacity];
+        _entries.AsSpan().Fill(new Entry { Id = -1 });
         _keys = new char[list.Sum(e => e.Key.Length)];
         int keyOffset = 0;
         foreach (var (key, id) in list)
@@ -43,15 +38,12 @@ internal sealed class TokenLookup
             }
 
             int slot = (int)Finish(hash) & _mask;
-            while (_ids[slot] >= 0)
+            while (_entries[slot].Id >= 0)
             {
                 slot = (slot + 1) & _mask;
             }
 
-            _hashes[slot] = (int)Finish(hash);
-            _ids[slot] = id;
-            _keyStarts[slot] = keyOffset;
-            _keyLengths[slot] = key.Length;
+            _entries[slot] = new Entry { Hash = (int)Finish(hash), Id = id, KeyStart = keyOffset, KeyLength = key.Length };
             key.CopyTo(_keys.AsSpan(keyOffset));
             keyOffset += key.Length;
             MaxKeyLength = Math.Max(MaxKeyLength, key.Length);
@@ -77,15 +69,15 @@ internal sealed class TokenLookup
         int slot = finished & _mask;
         while (true)
         {
-            int id = _ids[slot];
-            if (id < 0)
+            ref readonly Entry entry = ref _entries[slot];
+            if (entry.Id < 0)
             {
                 return -1;
             }
 
-            if (_hashes[slot] == finished && _keyLengths[slot] == key.Length && key.SequenceEqual(_keys.AsSpan(_keyStarts[slot], key.Length)))
+            if (entry.Hash == finished && entry.KeyLength == key.Length && key.SequenceEqual(_keys.AsSpan(entry.KeyStart, key.Length)))
             {
-                return id;
+                return entry.Id;
             }
 
             slot = (slot + 1) & _mask;
@@ -101,5 +93,13 @@ internal sealed class TokenLookup
         }
 
         return Find(key, hash);
+    }
+
+    private struct Entry
+    {
+        public int Hash;
+        public int Id;
+        public int KeyStart;
+        public int KeyLength;
     }
 }

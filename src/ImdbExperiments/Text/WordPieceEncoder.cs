@@ -18,6 +18,9 @@ public sealed class WordPieceEncoder
 {
     private const byte WordChar = 0, Space = 1, Punctuation = 2, Removed = 3;
 
+    private static readonly SearchValues<char> AsciiWordChars =
+        SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
     private readonly TokenLookup _words;
     private readonly TokenLookup _continuations;
     private readonly (string Token, int Id)[] _specialTokens;
@@ -196,7 +199,7 @@ public sealed class WordPieceEncoder
         if (_specialTokenStarts is not null)
         {
             int segmentStart = 0, position = 0;
-            while (position < span.Length && !session.Full)
+            while (position < span.Length)
             {
                 int next = span[position..].IndexOfAny(_specialTokenStarts);
                 if (next < 0)
@@ -212,9 +215,17 @@ public sealed class WordPieceEncoder
                     continue;
                 }
 
-                TokenizeSegment(span[segmentStart..position], session);
-                session.FlushWord(this);
+                if (!TokenizeSegment(span[segmentStart..position], session) || !session.FlushWord(this))
+                {
+                    return;
+                }
+
                 session.AddPiece(_specialTokens[match].Id);
+                if (session.Full)
+                {
+                    return;
+                }
+
                 position += _specialTokens[match].Token.Length;
                 segmentStart = position;
             }
@@ -222,8 +233,10 @@ public sealed class WordPieceEncoder
             span = span[segmentStart..];
         }
 
-        TokenizeSegment(span, session);
-        session.FlushWord(this);
+        if (TokenizeSegment(span, session))
+        {
+            session.FlushWord(this);
+        }
     }
 
     private int MatchSpecialToken(ReadOnlySpan<char> text)
@@ -239,11 +252,11 @@ public sealed class WordPieceEncoder
         return -1;
     }
 
-    // Normalizer and pre-tokenizer in one pass: words go to WordPiece as soon as they end.
-    private void TokenizeSegment(ReadOnlySpan<char> text, Session session)
+    // Normalizer and pre-tokenizer in one pass: words go to WordPiece as soon as they end. False once Full.
+    private bool TokenizeSegment(ReadOnlySpan<char> text, Session session)
     {
         int i = 0;
-        while (i < text.Length && !session.Full)
+        while (i < text.Length)
         {
             char c = text[i];
             if (c < 128)
@@ -251,32 +264,49 @@ public sealed class WordPieceEncoder
                 switch (_asciiClass[c])
                 {
                     case WordChar:
-                        session.AppendWordChar(_asciiMap[c]);
-                        i++;
+                        int runLength = text[i..].IndexOfAnyExcept(AsciiWordChars);
+                        int end = runLength < 0 ? text.Length : i + runLength;
+                        session.AppendAscii(text[i..end], _lowercase);
+                        i = end;
                         continue;
                     case Space:
-                        session.FlushWord(this);
+                        if (!session.FlushWord(this))
+                        {
+                            return false;
+                        }
+
                         i++;
                         continue;
                     case Punctuation:
                         int breakLength;
                         if (c == '<' && _stripHtml && (breakLength = MatchLineBreakTag(text[i..])) > 0)
                         {
-                            session.FlushWord(this);
                             i += breakLength;
-                            continue;
+                        }
+                        else
+                        {
+                            session.FlushWord(this);
+                            session.AppendWordChar(c);
+                            i++;
                         }
 
-                        session.FlushWord(this);
-                        session.AppendWordChar(c);
-                        session.FlushWord(this);
-                        i++;
+                        if (!session.FlushWord(this))
+                        {
+                            return false;
+                        }
+
                         continue;
                 }
             }
 
             i = TokenizeNonAsciiRun(text, i, session);
+            if (session.Full)
+            {
+                return false;
+            }
         }
+
+        return true;
     }
 
     /// <summary>Length of an HTML line break (&lt;br&gt;, &lt;br/&gt;, &lt;br /&gt;, any case) at the start of <paramref name="text"/>, else 0.</summary>
@@ -540,16 +570,37 @@ public sealed class WordPieceEncoder
             _wordCodePoints++;
         }
 
-        public void FlushWord(WordPieceEncoder encoder)
+        /// <summary>Runs WordPiece on the word built so far; false once <see cref="Full"/>.</summary>
+        public bool FlushWord(WordPieceEncoder encoder)
         {
-            if (_wordLength == 0)
+            if (_wordLength > 0)
             {
-                return;
+                encoder.WordPiece(_word.AsSpan(0, _wordLength), _wordCodePoints, this);
+                _wordLength = 0;
+                _wordCodePoints = 0;
             }
 
-            encoder.WordPiece(_word.AsSpan(0, _wordLength), _wordCodePoints, this);
-            _wordLength = 0;
-            _wordCodePoints = 0;
+            return Pieces.Count < _limit;
+        }
+
+        public void AppendAscii(ReadOnlySpan<char> run, bool lowercase)
+        {
+            if (_wordLength + run.Length > _word.Length)
+            {
+                Array.Resize(ref _word, Math.Max(_wordLength + run.Length, _word.Length * 2));
+            }
+
+            if (lowercase)
+            {
+                System.Text.Ascii.ToLower(run, _word.AsSpan(_wordLength), out _);
+            }
+            else
+            {
+                run.CopyTo(_word.AsSpan(_wordLength));
+            }
+
+            _wordLength += run.Length;
+            _wordCodePoints += run.Length;
         }
 
         public Span<uint> PrefixHashes(int length)
