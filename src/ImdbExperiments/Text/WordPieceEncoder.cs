@@ -9,10 +9,11 @@ namespace ImdbExperiments.Text;
 /// [UNK] for a word with no match or longer than 100 code points), then [CLS] ... [SEP] and truncation.
 /// </summary>
 /// <remarks>
-/// Microsoft.ML.Tokenizers' BertTokenizer (the project's reference, see tests) differs from Hugging Face on real
-/// text (it drops ASCII symbols such as &lt; $ + = and Cf characters split words; under invariant globalization
-/// it cannot strip accents), so this class implements the same algorithm itself, on one pass over each text with
-/// an ASCII fast path and without per-word allocations. Instances are immutable and safe to share across threads.
+/// Microsoft.ML.Tokenizers 2.0.1's BertTokenizer (the reference the tests compare with) differs from Hugging Face on
+/// real text: it drops ASCII symbols such as &lt; $ + =, keeps _ inside words, joins the words around tab, CR and LF,
+/// splits words at Cf characters, matches special tokens case-insensitively and, under invariant globalization, strips
+/// no accents. So this class implements the algorithm itself, with the Unicode tables Hugging Face uses, in one pass
+/// over each text with an ASCII fast path and no per-word allocations. Instances are immutable and thread-safe.
 /// </remarks>
 public sealed class WordPieceEncoder
 {
