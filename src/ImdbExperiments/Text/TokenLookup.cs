@@ -62,7 +62,7 @@ internal sealed class TokenLookup
     private static uint Finish(uint hash) => hash ^ (hash >> 15);
 
     /// <summary>The id of <paramref name="key"/>, whose running hash (<see cref="Step"/> over its chars) is <paramref name="hash"/>; -1 if absent.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public int Find(ReadOnlySpan<char> key, uint hash)
     {
         int finished = (int)Finish(hash);

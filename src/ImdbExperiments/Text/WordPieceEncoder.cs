@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace ImdbExperiments.Text;
 
@@ -98,6 +99,7 @@ public sealed class WordPieceEncoder
     /// <summary>The ids of <paramref name="text"/>: [CLS], its wordpieces truncated per the options, [SEP].</summary>
     public int[] Encode(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var session = RentSession();
         session.Output.Clear();
         EncodeInto(text, session);
@@ -151,17 +153,9 @@ public sealed class WordPieceEncoder
         return new EncodedTexts(ids, offsets);
     }
 
-    /// <summary>The wordpieces of <paramref name="text"/> without special tokens and without truncation.</summary>
-    internal int[] EncodeWordPieces(string text)
-    {
-        var session = RentSession();
-        session.Begin(int.MaxValue);
-        Tokenize(text, session);
-        return session.Pieces.AsSpan().ToArray();
-    }
-
     private static Session RentSession() => t_session ??= new Session();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncodeInto(string text, Session session)
     {
         int budget = Options.MaxLength is { } max ? max - 2 : int.MaxValue;
@@ -254,6 +248,7 @@ public sealed class WordPieceEncoder
     }
 
     // Normalizer and pre-tokenizer in one pass: words go to WordPiece as soon as they end. False once Full.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // Hot loop: skip tier-0, which would run a one-off stage mostly unoptimized.
     private bool TokenizeSegment(ReadOnlySpan<char> text, Session session)
     {
         int i = 0;
@@ -336,6 +331,7 @@ public sealed class WordPieceEncoder
     /// Handles a run of non-ASCII characters (and removed ASCII controls, which must not break a run of combining
     /// marks that NFD reorders) with the full normalizer; returns where the run ends.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int TokenizeNonAsciiRun(ReadOnlySpan<char> text, int i, Session session)
     {
         var codePoints = session.CodePoints;
@@ -460,6 +456,7 @@ public sealed class WordPieceEncoder
     }
 
     /// <summary>WordPiece on one pre-tokenized word: greedy longest match from the left, "##" after the first piece.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WordPiece(ReadOnlySpan<char> word, int codePointCount, Session session)
     {
         if (codePointCount > _maxInputCharsPerWord)
@@ -539,8 +536,10 @@ public sealed class WordPieceEncoder
             Pieces.Clear();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddPiece(int id) => Pieces.Add(id);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AppendWordChar(char c)
         {
             if (_wordLength == _word.Length)
@@ -552,6 +551,7 @@ public sealed class WordPieceEncoder
             _wordCodePoints++;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AppendCodePoint(int codePoint)
         {
             if (codePoint < 0x10000)
@@ -572,6 +572,7 @@ public sealed class WordPieceEncoder
         }
 
         /// <summary>Runs WordPiece on the word built so far; false once <see cref="Full"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool FlushWord(WordPieceEncoder encoder)
         {
             if (_wordLength > 0)
@@ -584,6 +585,7 @@ public sealed class WordPieceEncoder
             return Pieces.Count < _limit;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AppendAscii(ReadOnlySpan<char> run, bool lowercase)
         {
             if (_wordLength + run.Length > _word.Length)
@@ -623,6 +625,7 @@ public sealed class WordPieceEncoder
 
         public void Clear() => Count = 0;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Add(int value)
         {
             if (Count == _items.Length)
@@ -633,6 +636,7 @@ public sealed class WordPieceEncoder
             _items[Count++] = value;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddRange(ReadOnlySpan<int> values)
         {
             if (Count + values.Length > _items.Length)
