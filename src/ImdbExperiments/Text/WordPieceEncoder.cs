@@ -63,7 +63,7 @@ public sealed class WordPieceEncoder
         _continuations = new TokenLookup(ids.Where(e => e.Key.StartsWith("##", StringComparison.Ordinal) && e.Key.Length > 2)
             .Select(e => KeyValuePair.Create(e.Key[2..], e.Value)));
 
-        // Longest first, so that the leftmost match is also the longest, as Hugging Face's added-token split does.
+        // Longest first: at each position the longest token wins (leftmost-longest, as Hugging Face splits added tokens).
         _specialTokens = new[] { options.UnknownToken, options.ClassificationToken, options.SeparatorToken }
             .Concat(options.OtherSpecialTokens)
             .Where(t => t.Length > 0 && ids.ContainsKey(t))
