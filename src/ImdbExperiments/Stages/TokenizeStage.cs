@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+using ImdbExperiments.Caching;
+using ImdbExperiments.Data;
+using ImdbExperiments.Modeling;
+using ImdbExperiments.Specs;
+using ImdbExperiments.Text;
+
+namespace ImdbExperiments.Stages;
+
+/// <summary>
+/// tokenize: each split as a memory-mappable token file (<c>train.tokens</c>, <c>validation.tokens</c>, <c>test.tokens</c>)
+/// of WordPiece ids with [CLS] and [SEP], labels and review ids, using the model's vocabulary.
+/// </summary>
+public sealed class TokenizeStage : Stage
+{
+    public static readonly string[] Splits = ["train", "validation", "test"];
+
+    public override string Name => "tokenize";
+    public override int FormatVersion => 1;
+    public override IReadOnlyList<string> Upstream => ["ingest", "split", "model"];
+
+    public static string FileName(string split) => split + ".tokens";
+
+    public override JsonNode? Inputs(PipelineContext context) =>
+        JsonNode.Parse(context.Spec.Subset("tokenizer"));
+
+    public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    {
+        var tokenizer = context.Spec.Spec.Tokenizer;
+        var modelFolder = upstream["model"].PathOf(ModelStage.ModelFolder);
+        var config = BertConfig.Load(Path.Combine(modelFolder, BertConfig.FileName));
+        if (tokenizer.MaxLength > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"tokenizer.max_length in {context.Spec.SourcePath} is {tokenizer.MaxLength}, but the model has only {config.MaxPositionEmbeddings} positions (max_position_embeddings); allowed: 8..{config.MaxPositionEmbeddings}.");
+
+        var lowercase = tokenizer.Lowercase ?? ModelDoLowerCase(modelFolder) ?? true;
+        var encoder = WordPieceEncoder.Load(Path.Combine(modelFolder, "vocab.txt"), new WordPieceEncoderOptions
+        {
+            Lowercase = lowercase,
+            MaxLength = tokenizer.MaxLength,
+            Truncation = tokenizer.Truncation switch
+            {
+                Specs.TruncationMode.Tail => Text.TruncationMode.Tail,
+                Specs.TruncationMode.HeadTail => Text.TruncationMode.HeadPlusTail,
+                _ => Text.TruncationMode.Head,
+            },
+            HeadTokens = tokenizer.HeadTokens,
+            StripHtml = tokenizer.StripHtml,
+        });
+
+        var reviews = ReviewFile.Read(upstream["ingest"].PathOf(IngestStage.ReviewsFileName));
+        var split = SplitReader.Read(upstream["split"].Directory, reviews);
+        var total = split.Train.Count + split.Validation.Count + split.Test.Count;
+        var metadata = TokenFileMetadata.From(encoder);
+        output.Summary["lowercase"] = lowercase;
+        output.Summary["vocab_sha256"] = metadata.VocabularySha256;
+
+        using var bar = context.Progress.Start("tokenize", total, "reviews");
+        var done = 0;
+        foreach (var (name, part) in new[] { ("train", split.Train), ("validation", split.Validation), ("test", split.Test) })
+        {
+            var offset = done;
+            var encoded = encoder.EncodeAll(part.Select(r => r.Text).ToArray(), progress: new Progress<int>(n => bar.Report(offset + n)), cancellationToken: cancellationToken);
+            await TokenFileWriter.WriteAsync(output.PathOf(FileName(name)), encoded, part.Select(r => (byte)r.Label).ToArray(), part.Select(r => r.Id).ToArray(), metadata, cancellationToken);
+            done += part.Count;
+
+            var truncated = Enumerable.Range(0, encoded.Count).Count(i => encoded.Length(i) == tokenizer.MaxLength);
+            output.Summary[name] = new JsonObject
+            {
+                ["examples"] = encoded.Count,
+                ["tokens"] = encoded.TotalTokens,
+                ["mean_length"] = encoded.Count == 0 ? 0 : Math.Round((double)encoded.TotalTokens / encoded.Count, 1),
+                ["at_max_length"] = truncated,
+            };
+        }
+    }
+
+    public override string Describe(StageOutput output)
+    {
+        var s = output.Manifest.Summary;
+        return string.Join(" · ", Splits.Select(split =>
+            $"{split} {(long)s[split]!["tokens"]!:N0} tokens (mean {(double)s[split]!["mean_length"]!:0.#})"));
+    }
+
+    public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) =>
+        Splits.ToDictionary(s => s, s => output.PathOf(FileName(s)));
+
+    /// <summary>do_lower_case from the model's tokenizer_config.json, when it says.</summary>
+    static bool? ModelDoLowerCase(string modelFolder)
+    {
+        var path = Path.Combine(modelFolder, "tokenizer_config.json");
+        if (!File.Exists(path)) return null;
+        return JsonNode.Parse(File.ReadAllText(path))?["do_lower_case"] is JsonValue value && value.TryGetValue(out bool lower) ? lower : null;
+    }
+}
