@@ -8,5 +8,6 @@ root.Subcommands.Add(SpecCommands.Schema());
 foreach (var stage in StageCommands.Stages)
     root.Subcommands.Add(StageCommands.Create(stage));
 root.Subcommands.Add(CacheCommands.Clean());
+root.Subcommands.Add(TrackingCommands.Sync());
 
 return await root.Parse(args).InvokeAsync();

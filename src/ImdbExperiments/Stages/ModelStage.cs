@@ -68,8 +68,7 @@ public sealed class ModelStage : Stage
                 using (var hub = new HubClient(HubOptions.FromEnvironment(context.Environment), new HttpClient(HubClient.CreateHandler())))
                 using (var bar = new TransferBar(context.Progress, $"download {model.Name}"))
                 {
-                    var progress = new Progress<Modeling.Hub.TransferProgress>(p => bar.Report(new Data.TransferProgress(p.BytesDone, p.TotalBytes)));
-                    var snapshot = await hub.DownloadModelAsync(model.Name!, model.Revision, HubFileSpec.BertModelFiles, progress, cancellationToken);
+                    var snapshot = await hub.DownloadModelAsync(model.Name!, model.Revision, HubFileSpec.BertModelFiles, bar, cancellationToken);
                     CopyFolder(snapshot, folder, $"model.name {model.Name}");
                     output.Summary["hub_snapshot"] = snapshot;
                 }

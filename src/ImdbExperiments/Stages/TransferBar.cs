@@ -1,5 +1,3 @@
-using ImdbExperiments.Data;
-
 namespace ImdbExperiments.Stages;
 
 /// <summary>Adapts byte-count progress from downloads and hashing to a progress display task, started on the first report.</summary>

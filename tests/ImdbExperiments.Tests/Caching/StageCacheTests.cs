@@ -15,7 +15,7 @@ public sealed class StageCacheTests
     [Fact]
     public async Task Build_PublishesOutputWithManifestListingEveryFile()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var cache = new StageCache(temp.Path, Tools);
 
         var output = await cache.GetOrBuildAsync(Request(), async (context, ct) =>
@@ -42,7 +42,7 @@ public sealed class StageCacheTests
     [Fact]
     public async Task SecondRequest_IsACacheHit_AndDoesNotBuild()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var cache = new StageCache(temp.Path, Tools);
         var builds = 0;
         Task Build(StageBuildContext context, CancellationToken ct) { builds++; return File.WriteAllTextAsync(context.PathOf("f"), "1", ct); }
@@ -57,7 +57,7 @@ public sealed class StageCacheTests
     [Fact]
     public async Task Force_RebuildsAndReplacesThePublishedOutput()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var cache = new StageCache(temp.Path, Tools);
         var builds = 0;
         Task Build(StageBuildContext context, CancellationToken ct) => File.WriteAllTextAsync(context.PathOf("f"), $"{++builds}", ct);
@@ -73,7 +73,7 @@ public sealed class StageCacheTests
     [Fact]
     public async Task FailedBuild_PublishesNothing_AndLeavesNoTemporaryFolder()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var cache = new StageCache(temp.Path, Tools);
 
         await Assert.ThrowsAsync<InvalidDataException>(() => cache.GetOrBuildAsync(Request(), async (context, ct) =>
@@ -89,7 +89,7 @@ public sealed class StageCacheTests
     [Fact]
     public async Task FolderWithoutCompleteManifest_DoesNotExist_AndIsRebuilt()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var cache = new StageCache(temp.Path, Tools);
         var output = await cache.GetOrBuildAsync(Request(), (context, ct) => File.WriteAllTextAsync(context.PathOf("f"), "12345", ct));
 
@@ -106,7 +106,7 @@ public sealed class StageCacheTests
     [Fact]
     public async Task ConcurrentBuildersOfOneKey_BuildOnce_AndBothGetTheOutput()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var builds = 0;
         var waits = 0;
         async Task Build(StageBuildContext context, CancellationToken ct)

@@ -5,9 +5,9 @@ namespace ImdbExperiments.Tests.Cli;
 
 public sealed class ImdbxCommandTests
 {
-    static TempDirectory Project(string spec)
+    static TempFolder Project(string spec)
     {
-        var project = new TempDirectory();
+        var project = new TempFolder();
         Directory.CreateDirectory(project.Combine("experiments"));
         File.WriteAllText(project.Combine("experiments", "x.yaml"), spec);
         return project;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ImdbExperiments.Data;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Data;
 
@@ -23,7 +24,7 @@ public sealed class ArchiveFetcherTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private string Destination => _temp.File("archive.tar.gz");
+    private string Destination => _temp.Combine("archive.tar.gz");
 
     private string Partial => Destination + ".partial";
 
@@ -264,7 +265,7 @@ public sealed class ArchiveFetcherTests : IDisposable
     [Fact]
     public async Task VerifyLocal_ReturnsHashAndLeavesFileUntouched()
     {
-        string local = _temp.File("mine.tar.gz");
+        string local = _temp.Combine("mine.tar.gz");
         File.WriteAllBytes(local, _content);
         var written = File.GetLastWriteTimeUtc(local);
 
@@ -278,7 +279,7 @@ public sealed class ArchiveFetcherTests : IDisposable
     [Fact]
     public async Task VerifyLocal_MismatchNamesBothHashesAndFileAndKeepsFile()
     {
-        string local = _temp.File("mine.tar.gz");
+        string local = _temp.Combine("mine.tar.gz");
         var other = RandomBytes(1000, seed: 4);
         File.WriteAllBytes(local, other);
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ImdbExperiments.Data;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Data;
 
@@ -17,12 +18,12 @@ public sealed class DatasetSplitterTests : IDisposable
     {
         var reviews = Reviews(trainPerLabel: 200, testPerLabel: 150);
 
-        var first = SplitWriter.Write(DatasetSplitter.Split(reviews, Default), _temp.File("a"));
-        var second = SplitWriter.Write(DatasetSplitter.Split(reviews, Default), _temp.File("b"));
+        var first = SplitWriter.Write(DatasetSplitter.Split(reviews, Default), _temp.Combine("a"));
+        var second = SplitWriter.Write(DatasetSplitter.Split(reviews, Default), _temp.Combine("b"));
 
         foreach (string name in new[] { SplitFiles.TrainFileName, SplitFiles.ValidationFileName, SplitFiles.TestFileName })
         {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(_temp.File("a"), name)), File.ReadAllBytes(Path.Combine(_temp.File("b"), name)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_temp.Combine("a"), name)), File.ReadAllBytes(Path.Combine(_temp.Combine("b"), name)));
         }
 
         Assert.Equal(first.Train.Sha256, second.Train.Sha256);
@@ -212,9 +213,9 @@ public sealed class DatasetSplitterTests : IDisposable
     {
         var split = DatasetSplitter.Split(Reviews(trainPerLabel: 20, testPerLabel: 10), Default with { ValidationFraction = 0.2 });
 
-        var files = SplitWriter.Write(split, _temp.File("split"));
+        var files = SplitWriter.Write(split, _temp.Combine("split"));
 
-        Assert.Equal(new SplitFile(Path.Combine(_temp.File("split"), "validation.ids"), 8, 4, 4, files.Validation.Sha256), files.Validation);
+        Assert.Equal(new SplitFile(Path.Combine(_temp.Combine("split"), "validation.ids"), 8, 4, 4, files.Validation.Sha256), files.Validation);
         Assert.Equal((32, 16, 16), (files.Train.Count, files.Train.NegativeCount, files.Train.PositiveCount));
         Assert.Equal((20, 10, 10), (files.Test.Count, files.Test.NegativeCount, files.Test.PositiveCount));
         foreach (var file in new[] { files.Train, files.Validation, files.Test })
@@ -227,7 +228,7 @@ public sealed class DatasetSplitterTests : IDisposable
         }
 
         Assert.Equal(string.Concat(split.Test.Select(r => r.Id + "\n")), File.ReadAllText(files.Test.Path));
-        Assert.Equal(3, Directory.GetFiles(_temp.File("split")).Length);
+        Assert.Equal(3, Directory.GetFiles(_temp.Combine("split")).Length);
     }
 
     [Fact]
@@ -235,9 +236,9 @@ public sealed class DatasetSplitterTests : IDisposable
     {
         var reviews = Reviews(trainPerLabel: 20, testPerLabel: 10);
         var split = DatasetSplitter.Split(reviews, Default with { ValidationFraction = 0.2, TestLimit = 5 });
-        SplitWriter.Write(split, _temp.File("split"));
+        SplitWriter.Write(split, _temp.Combine("split"));
 
-        var read = SplitReader.Read(_temp.File("split"), reviews);
+        var read = SplitReader.Read(_temp.Combine("split"), reviews);
 
         Assert.Equal(split.Train, read.Train);
         Assert.Equal(split.Validation, read.Validation);
@@ -248,10 +249,10 @@ public sealed class DatasetSplitterTests : IDisposable
     public void Reader_RejectsIdsThatAreNotInTheReviews()
     {
         var reviews = Reviews(trainPerLabel: 20, testPerLabel: 10);
-        SplitWriter.Write(DatasetSplitter.Split(reviews, Default with { ValidationFraction = 0.2 }), _temp.File("split"));
+        SplitWriter.Write(DatasetSplitter.Split(reviews, Default with { ValidationFraction = 0.2 }), _temp.Combine("split"));
 
         var error = Assert.Throws<InvalidDataException>(
-            () => SplitReader.Read(_temp.File("split"), reviews.Where(r => r.Id != "test/pos/4").ToList()));
+            () => SplitReader.Read(_temp.Combine("split"), reviews.Where(r => r.Id != "test/pos/4").ToList()));
 
         Assert.Contains("test.ids line 15: id 'test/pos/4' is not in the review file", error.Message);
     }
@@ -259,11 +260,11 @@ public sealed class DatasetSplitterTests : IDisposable
     [Fact]
     public void Split_WorksEndToEndFromASyntheticArchive()
     {
-        string archive = _temp.File("synthetic.tar.gz");
+        string archive = _temp.Combine("synthetic.tar.gz");
         SyntheticImdb.WriteArchive(archive, 25, seed: 5);
-        ImdbIngester.Ingest(archive, _temp.File("reviews.jsonl"), new IngestOptions(DedupeMode.AcrossSplits, Partial: true));
+        ImdbIngester.Ingest(archive, _temp.Combine("reviews.jsonl"), new IngestOptions(DedupeMode.AcrossSplits, Partial: true));
 
-        var split = DatasetSplitter.Split(ReviewFile.Read(_temp.File("reviews.jsonl")), Default with { ValidationFraction = 0.2 });
+        var split = DatasetSplitter.Split(ReviewFile.Read(_temp.Combine("reviews.jsonl")), Default with { ValidationFraction = 0.2 });
 
         Assert.Equal(25 * 2 - 1, split.Test.Count); // test/pos/3 repeats test/pos/1; test keeps its cross-split copies
         Assert.NotEmpty(split.Validation);

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
 using ImdbExperiments.Data;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Data;
 
@@ -13,7 +14,7 @@ public sealed class ImdbIngesterTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private string Output => _temp.File("out/reviews.jsonl");
+    private string Output => _temp.Combine("out/reviews.jsonl");
 
     [Fact]
     public void Ingest_WritesReviewsSortedBySplitLabelAndNumericId()
@@ -36,7 +37,7 @@ public sealed class ImdbIngesterTests : IDisposable
     [Fact]
     public void Ingest_WritesOneJsonObjectPerLineWithKeysInOrder()
     {
-        string archive = new TarGzBuilder().OneReviewEach().Write(_temp.File("a.tar.gz"));
+        string archive = new TarGzBuilder().OneReviewEach().Write(_temp.Combine("a.tar.gz"));
 
         ImdbIngester.Ingest(archive, Output, Partial);
 
@@ -53,7 +54,7 @@ public sealed class ImdbIngesterTests : IDisposable
     public void Ingest_KeepsTextVerbatim()
     {
         const string text = "Café, naïve, Amélie. \"Quoted\" <br /><br />tab\there, backslash \\, emoji 🎬,\nnew line.";
-        string archive = new TarGzBuilder().OneReviewEach().File("aclImdb/train/pos/1_8.txt", text).Write(_temp.File("a.tar.gz"));
+        string archive = new TarGzBuilder().OneReviewEach().File("aclImdb/train/pos/1_8.txt", text).Write(_temp.Combine("a.tar.gz"));
 
         ImdbIngester.Ingest(archive, Output, Partial);
 
@@ -76,7 +77,7 @@ public sealed class ImdbIngesterTests : IDisposable
             .File("aclImdb/train/pos/notes/1_9.txt", "Deeper than a review folder.")
             .File("other/train/pos/1_9.txt", "Outside aclImdb.")
             .OneReviewEach()
-            .Write(_temp.File("a.tar.gz"));
+            .Write(_temp.Combine("a.tar.gz"));
 
         var result = ImdbIngester.Ingest(archive, Output, Partial);
 
@@ -93,7 +94,7 @@ public sealed class ImdbIngesterTests : IDisposable
             .File("./aclImdb/train/pos/0_10.txt", "Good.")
             .File("./aclImdb/test/neg/0_2.txt", "Dull.")
             .File("./aclImdb/test/pos/0_9.txt", "Fun.")
-            .Write(_temp.File("a.tar.gz"));
+            .Write(_temp.Combine("a.tar.gz"));
 
         var result = ImdbIngester.Ingest(archive, Output, Partial);
 
@@ -157,7 +158,7 @@ public sealed class ImdbIngesterTests : IDisposable
     [InlineData("/aclImdb/train/pos/1_9.txt")]
     public void Ingest_RejectsEntriesOutsideTheArchiveRoot(string name)
     {
-        string archive = new TarGzBuilder().OneReviewEach().File(name, "Sneaky.").Write(_temp.File("a.tar.gz"));
+        string archive = new TarGzBuilder().OneReviewEach().File(name, "Sneaky.").Write(_temp.Combine("a.tar.gz"));
 
         var error = Assert.Throws<ImdbArchiveException>(() => ImdbIngester.Ingest(archive, Output, Partial));
 
@@ -177,7 +178,7 @@ public sealed class ImdbIngesterTests : IDisposable
         string archive = new TarGzBuilder()
             .OneReviewEach()
             .Special("aclImdb/train/pos/1_9.txt", type, linkName: type is TarEntryType.SymbolicLink or TarEntryType.HardLink ? "/etc/passwd" : "")
-            .Write(_temp.File("a.tar.gz"));
+            .Write(_temp.Combine("a.tar.gz"));
 
         var error = Assert.Throws<ImdbArchiveException>(() => ImdbIngester.Ingest(archive, Output, Partial));
 
@@ -193,7 +194,7 @@ public sealed class ImdbIngesterTests : IDisposable
     [InlineData("aclImdb/test/neg/1_7.txt", "1-4")]
     public void Ingest_RejectsBadReviewNames(string name, string expectedHint)
     {
-        string archive = new TarGzBuilder().OneReviewEach().File(name, "Text.").Write(_temp.File("a.tar.gz"));
+        string archive = new TarGzBuilder().OneReviewEach().File(name, "Text.").Write(_temp.Combine("a.tar.gz"));
 
         var error = Assert.Throws<ImdbArchiveException>(() => ImdbIngester.Ingest(archive, Output, Partial));
 
@@ -205,7 +206,7 @@ public sealed class ImdbIngesterTests : IDisposable
     public void Ingest_RejectsTextThatIsNotUtf8()
     {
         string archive = new TarGzBuilder().OneReviewEach().File("aclImdb/test/pos/5_8.txt", [0x43, 0x61, 0x66, 0xE9, 0x21])
-            .Write(_temp.File("a.tar.gz"));
+            .Write(_temp.Combine("a.tar.gz"));
 
         var error = Assert.Throws<ImdbArchiveException>(() => ImdbIngester.Ingest(archive, Output, Partial));
 
@@ -216,7 +217,7 @@ public sealed class ImdbIngesterTests : IDisposable
     [Fact]
     public void Ingest_RejectsTheSameIdTwice()
     {
-        string archive = new TarGzBuilder().OneReviewEach().File("aclImdb/train/pos/0_9.txt", "Again.").Write(_temp.File("a.tar.gz"));
+        string archive = new TarGzBuilder().OneReviewEach().File("aclImdb/train/pos/0_9.txt", "Again.").Write(_temp.Combine("a.tar.gz"));
 
         var error = Assert.Throws<ImdbArchiveException>(() => ImdbIngester.Ingest(archive, Output, Partial));
 
@@ -242,7 +243,7 @@ public sealed class ImdbIngesterTests : IDisposable
     [Fact]
     public void Ingest_FileThatIsNotGzipIsAClearErrorNamingIt()
     {
-        string archive = _temp.File("not-an-archive.tar.gz");
+        string archive = _temp.Combine("not-an-archive.tar.gz");
         File.WriteAllText(archive, "<html>Sign in to continue</html>");
 
         var error = Assert.Throws<ImdbArchiveException>(() => ImdbIngester.Ingest(archive, Output, Partial));
@@ -270,7 +271,7 @@ public sealed class ImdbIngesterTests : IDisposable
     [Fact]
     public void ReviewFile_ErrorsNameTheFileAndLine()
     {
-        string path = _temp.File("reviews.jsonl");
+        string path = _temp.Combine("reviews.jsonl");
         File.WriteAllText(path,
             "{\"id\":\"train/neg/0\",\"split\":\"train\",\"label\":0,\"rating\":1,\"text\":\"Bad.\"}\n" +
             "{\"id\":\"train/pos/0\",\"split\":\"train\",\"label\":1,\"rating\":9,\"txt\":\"Good.\"}\n");
@@ -284,7 +285,7 @@ public sealed class ImdbIngesterTests : IDisposable
     [Fact]
     public void ReviewFile_RejectsAMissingFinalNewline()
     {
-        string path = _temp.File("reviews.jsonl");
+        string path = _temp.Combine("reviews.jsonl");
         File.WriteAllText(path, "{\"id\":\"train/neg/0\",\"split\":\"train\",\"label\":0,\"rating\":1,\"text\":\"Bad.\"}");
 
         var error = Assert.Throws<InvalidDataException>(() => ReviewFile.Read(path));
@@ -296,7 +297,7 @@ public sealed class ImdbIngesterTests : IDisposable
     public void ReviewFile_ReadsLargeFilesInOrderAndNamesTheFirstBadLine()
     {
         // Over 4 MiB, so the file is parsed in parallel chunks.
-        string path = _temp.File("large.jsonl");
+        string path = _temp.Combine("large.jsonl");
         string filler = new('x', 1500);
         var lines = Enumerable.Range(0, 4000)
             .Select(i => $"{{\"id\":\"train/pos/{i}\",\"split\":\"train\",\"label\":1,\"rating\":8,\"text\":\"{i} {filler}\"}}\n")
@@ -319,7 +320,7 @@ public sealed class ImdbIngesterTests : IDisposable
 
     private string Synthetic(int perLabel)
     {
-        string path = _temp.File($"synthetic-{perLabel}.tar.gz");
+        string path = _temp.Combine($"synthetic-{perLabel}.tar.gz");
         SyntheticImdb.WriteArchive(path, perLabel, seed: 3);
         return path;
     }

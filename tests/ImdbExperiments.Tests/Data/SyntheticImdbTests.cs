@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using ImdbExperiments.Data;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Data;
 
@@ -15,12 +16,12 @@ public sealed class SyntheticImdbTests : IDisposable
     [Fact]
     public void WriteArchive_IsByteIdenticalForSameArguments()
     {
-        SyntheticImdb.WriteArchive(_temp.File("a.tar.gz"), 20, seed: 7);
-        SyntheticImdb.WriteArchive(_temp.File("b.tar.gz"), 20, seed: 7);
-        SyntheticImdb.WriteArchive(_temp.File("c.tar.gz"), 20, seed: 8);
+        SyntheticImdb.WriteArchive(_temp.Combine("a.tar.gz"), 20, seed: 7);
+        SyntheticImdb.WriteArchive(_temp.Combine("b.tar.gz"), 20, seed: 7);
+        SyntheticImdb.WriteArchive(_temp.Combine("c.tar.gz"), 20, seed: 8);
 
-        Assert.Equal(File.ReadAllBytes(_temp.File("a.tar.gz")), File.ReadAllBytes(_temp.File("b.tar.gz")));
-        Assert.NotEqual(File.ReadAllBytes(_temp.File("a.tar.gz")), File.ReadAllBytes(_temp.File("c.tar.gz")));
+        Assert.Equal(File.ReadAllBytes(_temp.Combine("a.tar.gz")), File.ReadAllBytes(_temp.Combine("b.tar.gz")));
+        Assert.NotEqual(File.ReadAllBytes(_temp.Combine("a.tar.gz")), File.ReadAllBytes(_temp.Combine("c.tar.gz")));
     }
 
     [Fact]
@@ -83,7 +84,7 @@ public sealed class SyntheticImdbTests : IDisposable
 
     private Dictionary<string, string> ReadEntries(Action<string, int, int> write, int perLabel)
     {
-        string path = _temp.File($"synthetic-{perLabel}.tar.gz");
+        string path = _temp.Combine($"synthetic-{perLabel}.tar.gz");
         write(path, perLabel, 1);
         var entries = new Dictionary<string, string>();
         using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ImdbExperiments.Modeling;
 using static TorchSharp.torch;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Modeling;
 

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Modeling;
 

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using ImdbExperiments.Modeling;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Modeling;
 

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using ImdbExperiments.Modeling;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Modeling;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using ImdbExperiments.Modeling;
 using static TorchSharp.torch;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Modeling;
 

@@ -19,7 +19,7 @@ sealed class PipelineFixture : IDisposable
           init: random
         """;
 
-    readonly TempDirectory folder = new();
+    readonly TempFolder folder = new();
 
     public string Root => folder.Path;
     public string Artifacts => folder.Combine("artifacts");

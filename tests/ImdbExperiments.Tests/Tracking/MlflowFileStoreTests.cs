@@ -1,4 +1,5 @@
 using ImdbExperiments.Tracking;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Tracking;
 
@@ -8,7 +9,7 @@ public sealed class MlflowFileStoreTests
     public void FileStore_CreatesDefaultExperimentZeroOnFirstOpen()
     {
         using var temp = new TempFolder();
-        var root = temp.Sub("mlruns");
+        var root = temp.Combine("mlruns");
 
         using var store = new MlflowFileStore(root);
 
@@ -24,7 +25,7 @@ public sealed class MlflowFileStoreTests
     public async Task FileStore_NewExperimentGetsAnEighteenDigitIdAndIsFoundByName()
     {
         using var temp = new TempFolder();
-        using var store = new MlflowFileStore(temp.Sub("mlruns"));
+        using var store = new MlflowFileStore(temp.Combine("mlruns"));
 
         var id = await store.GetOrCreateExperimentAsync("imdb bert-base");
         var again = await store.GetOrCreateExperimentAsync("imdb bert-base");
@@ -38,7 +39,7 @@ public sealed class MlflowFileStoreTests
     public async Task FileStore_WritesRunsAsMlflowsFileStoreReadsThem()
     {
         using var temp = new TempFolder();
-        using var store = new MlflowFileStore(temp.Sub("mlruns"));
+        using var store = new MlflowFileStore(temp.Combine("mlruns"));
         var experimentId = await store.GetOrCreateExperimentAsync("imdb");
         var run = await store.CreateRunAsync(experimentId, "bert-base-seed1", 1_700_000_000_000, "alice",
             [new RunTag(TrackingTags.SourceType, "LOCAL"), new RunTag("imdbx.spec_hash", "ab12")]);
@@ -124,7 +125,7 @@ public sealed class MlflowFileStoreTests
     public async Task FileStore_ChangedParamIsRejectedAndSameValueIsAccepted()
     {
         using var temp = new TempFolder();
-        using var store = new MlflowFileStore(temp.Sub("mlruns"));
+        using var store = new MlflowFileStore(temp.Combine("mlruns"));
         var run = await store.CreateRunAsync("0", "run", 1, "alice", []);
         await store.LogBatchAsync(run.RunId, [], [new Param("lr", "0.1")], []);
 
@@ -145,7 +146,7 @@ public sealed class MlflowFileStoreTests
     public async Task FileStore_KeysMlflowRefusesAreRejectedAndTheRestIsWritten()
     {
         using var temp = new TempFolder();
-        using var store = new MlflowFileStore(temp.Sub("mlruns"));
+        using var store = new MlflowFileStore(temp.Combine("mlruns"));
         var run = await store.CreateRunAsync("0", "run", 1, "alice", []);
 
         var rejected = await store.LogBatchAsync(run.RunId, [new Metric("../escape", 1, 2, 0), new Metric("ok", 1, 2, 0)], [], []);
@@ -159,7 +160,7 @@ public sealed class MlflowFileStoreTests
     public void FileStore_ConcurrentWritersCreatingOneExperimentAgreeOnItsId()
     {
         using var temp = new TempFolder();
-        var root = temp.Sub("mlruns");
+        var root = temp.Combine("mlruns");
         const int writers = 8, names = 20;
         var stores = Enumerable.Range(0, writers).Select(_ => new MlflowFileStore(root)).ToList();
         using var barrier = new Barrier(writers);
@@ -185,7 +186,7 @@ public sealed class MlflowFileStoreTests
     public async Task FileStore_MetricHistoryReadsBackWhatWasWritten()
     {
         using var temp = new TempFolder();
-        using var store = new MlflowFileStore(temp.Sub("mlruns"));
+        using var store = new MlflowFileStore(temp.Combine("mlruns"));
         var run = await store.CreateRunAsync("0", "run", 1, "alice", []);
         Metric[] written = [new("a/b", double.NaN, 5, 0), new("a/b", 0.25, 6, 1), new("a/b", double.NegativeInfinity, 7, 2)];
         await store.LogBatchAsync(run.RunId, written, [], []);

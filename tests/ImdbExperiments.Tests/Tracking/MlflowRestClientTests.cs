@@ -1,5 +1,6 @@
 using System.Text;
 using ImdbExperiments.Tracking;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Tracking;
 
@@ -222,13 +223,13 @@ public sealed class MlflowRestClientTests
         using var temp = new TempFolder();
         using var server = new FakeMlflowServer();
         var (client, run) = await NewRunAsync(server);
-        File.WriteAllText(temp.Sub("metrics.json"), "{\"accuracy\": 0.9}");
-        Directory.CreateDirectory(temp.Sub("model", "tokenizer"));
-        File.WriteAllText(temp.Sub("model", "config.json"), "{}");
-        File.WriteAllText(temp.Sub("model", "tokenizer", "vocab.txt"), "[PAD]");
+        File.WriteAllText(temp.Combine("metrics.json"), "{\"accuracy\": 0.9}");
+        Directory.CreateDirectory(temp.Combine("model", "tokenizer"));
+        File.WriteAllText(temp.Combine("model", "config.json"), "{}");
+        File.WriteAllText(temp.Combine("model", "tokenizer", "vocab.txt"), "[PAD]");
 
-        await client.LogArtifactAsync(run, temp.Sub("metrics.json"), null);
-        await client.LogArtifactAsync(run, temp.Sub("model"), "model");
+        await client.LogArtifactAsync(run, temp.Combine("metrics.json"), null);
+        await client.LogArtifactAsync(run, temp.Combine("model"), "model");
 
         var root = $"{run.ExperimentId}/{run.RunId}/artifacts";
         Assert.Equal("{\"accuracy\": 0.9}", Encoding.UTF8.GetString(server.Artifacts[$"{root}/metrics.json"]));

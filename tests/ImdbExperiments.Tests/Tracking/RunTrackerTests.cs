@@ -1,5 +1,6 @@
 using System.Text;
 using ImdbExperiments.Tracking;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Tracking;
 
@@ -21,7 +22,7 @@ public sealed class RunTrackerTests
     };
 
     private static RunStart Run(TempFolder temp, string name) =>
-        new(temp.Sub("runs", name)) { RunName = name, Tags = TrackingTags.System("imdbx", "0123abcd", "alice") };
+        new(temp.Combine("runs", name)) { RunName = name, Tags = TrackingTags.System("imdbx", "0123abcd", "alice") };
 
     private static async Task Eventually(Func<bool> condition, string what)
     {
@@ -34,7 +35,7 @@ public sealed class RunTrackerTests
         }
     }
 
-    private static string FileUri(TempFolder temp) => MlflowFileStore.ToFileUri(temp.Sub("mlruns"));
+    private static string FileUri(TempFolder temp) => MlflowFileStore.ToFileUri(temp.Combine("mlruns"));
 
     [Theory]
     [InlineData(FakeMlflowServer.Availability.Unavailable503)]
@@ -78,7 +79,7 @@ public sealed class RunTrackerTests
         var warnings = new List<string>();
         var options = Options(server.Uri, warnings) with { FinalFlushTimeout = TimeSpan.FromSeconds(2) };
         var start = Run(temp, "offline");
-        File.WriteAllText(temp.Sub("metrics.json"), "{\"accuracy\": 0.91}");
+        File.WriteAllText(temp.Combine("metrics.json"), "{\"accuracy\": 0.91}");
         TrackingSummary summary;
         await using (var tracker = RunTracker.Start(start, options))
         {
@@ -87,7 +88,7 @@ public sealed class RunTrackerTests
                 tracker.LogMetrics([new("train/loss", 1.0 / (step + 1)), new("train/learning_rate", 2e-5)], step);
             tracker.SetTag("imdbx.spec_hash", "abc");
             tracker.LogInput(DatasetInput.FromUrl("imdb", "d1g3st", "https://example.org/aclImdb_v1.tar.gz", "train"));
-            tracker.LogArtifact(temp.Sub("metrics.json"));
+            tracker.LogArtifact(temp.Combine("metrics.json"));
             summary = await tracker.EndAsync();
         }
         Assert.False(summary.AllSent);
@@ -142,7 +143,7 @@ public sealed class RunTrackerTests
         var lines = File.ReadAllLines(journal);
         Assert.All(lines, line => Assert.StartsWith("{\"seq\":", line));
         Assert.DoesNotContain(lines, line => line.Contains("\"seq\":99"));
-        var store = new MlflowFileStore(temp.Sub("mlruns"));
+        var store = new MlflowFileStore(temp.Combine("mlruns"));
         var experiment = MlflowFileStoreReader.Experiments(store.RootDirectory).Single(e => e.Name == "imdb");
         var run = Assert.Single(MlflowFileStoreReader.Runs(store.RootDirectory, experiment.Id));
         Assert.Equal([0L, 1L], run.Metrics["loss"].Select(point => point.Step));
@@ -157,13 +158,13 @@ public sealed class RunTrackerTests
         using (var closed = new FakeMlflowServer())
             uri = closed.Uri;
         var warnings = new List<string>();
-        File.WriteAllText(temp.Sub("spec.yaml"), "seed: 1\n");
+        File.WriteAllText(temp.Combine("spec.yaml"), "seed: 1\n");
         await using var tracker = RunTracker.Start(Run(temp, "unreachable"), Options(uri, warnings) with { FinalFlushTimeout = TimeSpan.FromSeconds(3) });
 
         tracker.LogParam("seed", "1");
         for (var step = 0; step < 200; step++)
             tracker.LogMetric("train/loss", 1.0 / (step + 1), step);
-        tracker.LogArtifact(temp.Sub("spec.yaml"), "spec");
+        tracker.LogArtifact(temp.Combine("spec.yaml"), "spec");
         await Eventually(() => warnings.Count > 0, "the warning");
         for (var step = 200; step < 400; step++)
             tracker.LogMetric("train/loss", 1.0 / (step + 1), step);
@@ -205,8 +206,8 @@ public sealed class RunTrackerTests
         var warning = Assert.Single(warnings);
         Assert.Contains("'lr'", warning);
         Assert.Contains("cannot change", warning);
-        var experiment = MlflowFileStoreReader.Experiments(temp.Sub("mlruns")).Single(e => e.Name == "imdb");
-        var run = Assert.Single(MlflowFileStoreReader.Runs(temp.Sub("mlruns"), experiment.Id));
+        var experiment = MlflowFileStoreReader.Experiments(temp.Combine("mlruns")).Single(e => e.Name == "imdb");
+        var run = Assert.Single(MlflowFileStoreReader.Runs(temp.Combine("mlruns"), experiment.Id));
         Assert.Equal("0.1", run.Params["lr"]);
         Assert.Equal(2, run.Metrics["loss"].Count);
         Assert.Equal(3, run.Status);
@@ -224,7 +225,7 @@ public sealed class RunTrackerTests
         string? parentId, childId;
         await using (var parent = RunTracker.Start(Run(temp, "sweep"), options))
         {
-            await using (var child = parent.StartChild(new RunStart(temp.Sub("runs", "sweep", "trial-0")) { RunName = "trial-0" }))
+            await using (var child = parent.StartChild(new RunStart(temp.Combine("runs", "sweep", "trial-0")) { RunName = "trial-0" }))
             {
                 child.LogParam("training.learning_rate", "3e-05");
                 childId = (await child.EndAsync()).RunId;
@@ -236,7 +237,7 @@ public sealed class RunTrackerTests
         Assert.Empty(warnings);
         IReadOnlyDictionary<string, string> childTags = rest
             ? server.Runs.Single(run => run.RunId == childId).Tags
-            : MlflowFileStoreReader.Runs(temp.Sub("mlruns"), MlflowFileStoreReader.Experiments(temp.Sub("mlruns")).Single(e => e.Name == "imdb").Id)
+            : MlflowFileStoreReader.Runs(temp.Combine("mlruns"), MlflowFileStoreReader.Experiments(temp.Combine("mlruns")).Single(e => e.Name == "imdb").Id)
                 .Single(run => run.RunId == childId).Tags;
         Assert.Equal(parentId, childTags[TrackingTags.ParentRunId]);
         Assert.Equal(("alice", "0123abcd", "trial-0"), (childTags[TrackingTags.User], childTags[TrackingTags.GitCommit], childTags[TrackingTags.RunName]));
@@ -253,8 +254,8 @@ public sealed class RunTrackerTests
         {
         }
 
-        var experiment = MlflowFileStoreReader.Experiments(temp.Sub("mlruns")).Single(e => e.Name == "imdb");
-        var runs = MlflowFileStoreReader.Runs(temp.Sub("mlruns"), experiment.Id).ToDictionary(run => run.RunName);
+        var experiment = MlflowFileStoreReader.Experiments(temp.Combine("mlruns")).Single(e => e.Name == "imdb");
+        var runs = MlflowFileStoreReader.Runs(temp.Combine("mlruns"), experiment.Id).ToDictionary(run => run.RunName);
         Assert.Equal(4, runs["failed"].Status);
         Assert.Contains("InvalidOperationException: CUDA out of memory", runs["failed"].Tags[TrackingTags.Error]);
         Assert.NotNull(runs["failed"].EndTime);
@@ -332,15 +333,15 @@ public sealed class RunTrackerTests
         var warnings = new List<string>();
         var environment = new Dictionary<string, string?> { [MlflowCredentials.TokenVariable] = token };
         var options = Options(server.Uri, warnings, environment);
-        File.WriteAllText(temp.Sub("leaky.txt"), $"MLFLOW_TRACKING_TOKEN={token}\n");
-        File.WriteAllText(temp.Sub("clean.txt"), "nothing to hide\n");
+        File.WriteAllText(temp.Combine("leaky.txt"), $"MLFLOW_TRACKING_TOKEN={token}\n");
+        File.WriteAllText(temp.Combine("clean.txt"), "nothing to hide\n");
         TrackingSummary summary;
         await using (var tracker = RunTracker.Start(Run(temp, "secret"), options))
         {
             tracker.LogParam("cli.args", $"--token {token} --epochs 3");
             tracker.SetTag("note", $"token is {token}");
-            tracker.LogArtifact(temp.Sub("leaky.txt"));
-            tracker.LogArtifact(temp.Sub("clean.txt"));
+            tracker.LogArtifact(temp.Combine("leaky.txt"));
+            tracker.LogArtifact(temp.Combine("clean.txt"));
             tracker.LogMetric($"weird/{token}", 1, 0);
             await Eventually(() => server.Runs.Count == 1, "the run on the server");
             server.RequiredAuthorization = "Bearer someone-else"; // now every request is refused with 401
@@ -349,7 +350,7 @@ public sealed class RunTrackerTests
             server.RequiredAuthorization = "Bearer " + token;
             summary = await tracker.EndAsync(RunStatus.Failed, new InvalidOperationException($"login with {token} failed"));
         }
-        var sync = await TrackingSync.SyncAsync(temp.Sub("runs", "secret"), options);
+        var sync = await TrackingSync.SyncAsync(temp.Combine("runs", "secret"), options);
 
         Assert.Equal(SyncOutcome.Synced, sync.Outcome);
         var run = server.Runs.Single();

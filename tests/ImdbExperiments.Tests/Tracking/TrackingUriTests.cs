@@ -1,4 +1,5 @@
 using ImdbExperiments.Tracking;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Tracking;
 
@@ -22,11 +23,11 @@ public sealed class TrackingUriTests
 
         var relative = TrackingUri.Normalize("file:./mlruns", temp.Path);
         var plain = TrackingUri.Normalize("mlruns", temp.Path);
-        var absolute = TrackingUri.Normalize(MlflowFileStore.ToFileUri(temp.Sub("x y")), "/elsewhere");
+        var absolute = TrackingUri.Normalize(MlflowFileStore.ToFileUri(temp.Combine("x y")), "/elsewhere");
 
-        Assert.Equal(MlflowFileStore.ToFileUri(temp.Sub("mlruns")), relative);
+        Assert.Equal(MlflowFileStore.ToFileUri(temp.Combine("mlruns")), relative);
         Assert.Equal(relative, plain);
-        Assert.Equal(temp.Sub("x y"), MlflowFileStore.FileUriToPath(absolute));
+        Assert.Equal(temp.Combine("x y"), MlflowFileStore.FileUriToPath(absolute));
         Assert.StartsWith("file:///", relative);
     }
 
