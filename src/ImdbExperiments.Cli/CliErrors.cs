@@ -1,9 +1,10 @@
-using System.Net.Http;
-using ImdbExperiments.Specs;
-
 namespace ImdbExperiments.Cli;
 
-/// <summary>Turns failures into one readable message and an exit code; a stack trace only for bugs.</summary>
+/// <summary>
+/// Turns failures into one readable message and an exit code. The library's errors are written for
+/// users (file, key, value, what is allowed); a stack trace is shown only for what looks like a bug,
+/// or for everything with IMDBX_DEBUG=1.
+/// </summary>
 static class CliErrors
 {
     public const int Failed = 1;
@@ -20,11 +21,13 @@ static class CliErrors
             Console.Error.WriteLine("imdbx: cancelled.");
             return Cancelled;
         }
-        catch (Exception e) when (e is SpecException or InvalidDataException or IOException or HttpRequestException
-                                      or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (!IsBug(e) && Environment.GetEnvironmentVariable("IMDBX_DEBUG") is not ("1" or "true"))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return Failed;
         }
     }
+
+    static bool IsBug(Exception e) => e is NullReferenceException or IndexOutOfRangeException or InvalidCastException
+        or NotImplementedException or ArgumentNullException or KeyNotFoundException or DivideByZeroException or AccessViolationException;
 }

@@ -68,8 +68,16 @@ public sealed class FetchStage : Stage
         }
         else if (LocalArchive(context) is { } local)
         {
-            using (var bar = new TransferBar(context.Progress, $"verify {Path.GetFileName(local.Path)}"))
+            try
+            {
+                using var bar = new TransferBar(context.Progress, $"verify {Path.GetFileName(local.Path)}");
                 result = await ArchiveFetcher.VerifyLocalAsync(local.Path, data.ExpectedSha256(localArchive: true), bar, cancellationToken);
+            }
+            catch (ChecksumMismatchException e)
+            {
+                throw new ChecksumMismatchException(e.Location, e.ExpectedSha256, e.ActualSha256,
+                    $"{e.Message} (archive from {local.Origin}; expected hash from data.sha256 in {context.Spec.SourcePath}: set it to {e.ActualSha256} or to null if this is the file you mean.)");
+            }
             recordedPath = result.Path;
         }
         else
