@@ -175,6 +175,31 @@ public sealed record ClassificationMetrics
         ("loss", Loss), ("accuracy", Accuracy), ("precision", Precision), ("recall", Recall), ("f1", F1), ("roc_auc", RocAuc),
     ];
 
+    /// <summary>Reads what <see cref="ToJson"/> wrote (null numbers become NaN).</summary>
+    internal static ClassificationMetrics FromJson(JsonObject json)
+    {
+        static double D(JsonNode? node) => node is null ? double.NaN : node.GetValue<double>();
+        var matrix = json["confusion_matrix"]!.AsArray();
+        var perClass = json["per_class"]!.AsObject()
+            .Select(p => new ClassMetrics(p.Key, D(p.Value!["precision"]), D(p.Value!["recall"]), D(p.Value!["f1"]), p.Value!["support"]!.GetValue<long>()))
+            .ToArray();
+        return new ClassificationMetrics
+        {
+            Count = json["count"]!.GetValue<long>(),
+            Loss = D(json["loss"]),
+            Accuracy = D(json["accuracy"]),
+            Precision = D(json["precision"]),
+            Recall = D(json["recall"]),
+            F1 = D(json["f1"]),
+            RocAuc = D(json["roc_auc"]),
+            TrueNegatives = matrix[0]![0]!.GetValue<long>(),
+            FalsePositives = matrix[0]![1]!.GetValue<long>(),
+            FalseNegatives = matrix[1]![0]!.GetValue<long>(),
+            TruePositives = matrix[1]![1]!.GetValue<long>(),
+            PerClass = perClass,
+        };
+    }
+
     internal static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
     private static double Divide(long numerator, long denominator) => denominator == 0 ? 0.0 : (double)numerator / denominator;
