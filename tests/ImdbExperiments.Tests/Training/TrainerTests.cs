@@ -53,8 +53,11 @@ public sealed partial class TrainerTests : IDisposable
         Assert.Equal(30, train.Length);   // every 2 steps
         Assert.True(train[^1]["loss"]!.GetValue<double>() < 0.5 * train[0]["loss"]!.GetValue<double>(),
             $"loss went from {train[0]["loss"]} to {train[^1]["loss"]}");
-        using var best = HfModelFolder.Load(result.BestModelFolder);
-        Assert.Equal(["NEGATIVE", "POSITIVE"], best.Config.Labels);
+        using var predictor = SentimentPredictor.Load(result.BestModelFolder);
+        Assert.Equal(["NEGATIVE", "POSITIVE"], predictor.Labels);
+        var verdicts = predictor.Predict(["w3 w17 great w40 w8", "w5 awful w60", "W12 GREAT"]);
+        Assert.Equal(["POSITIVE", "NEGATIVE", "POSITIVE"], verdicts.Select(v => v.Label));
+        Assert.All(verdicts, v => Assert.InRange(v.Score, 0.6, 1.0));
     }
 
     [Fact]
