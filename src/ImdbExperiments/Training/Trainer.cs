@@ -65,6 +65,7 @@ public sealed class Trainer(TrainingSpec spec, int seed)
             && finished["fingerprint"]?.GetValue<string>() == fingerprint && Directory.Exists(bestFolder))
             return TrainingResult.FromJson(finished, bestFolder, historyPath);
 
+        RemoveTemporaryFolders(runFolder);
         TrainingDevices.ApplyThreads(Spec.Threads);
         var device = TrainingDevices.Resolve(Spec.Device);
         model.to(device);
@@ -208,6 +209,21 @@ public sealed class Trainer(TrainingSpec spec, int seed)
             stoppedEarly, state.ElapsedSeconds + session.Elapsed.TotalSeconds, resumedFrom, bestFolder, historyPath);
         EvaluationResult.WriteAtomicallyAsync(resultPath, result.ToJson(fingerprint).ToJsonString() + "\n", CancellationToken.None).GetAwaiter().GetResult();
         return result;
+    }
+
+    /// <summary>Deletes the resumable checkpoints of a run (they hold the optimizer state, about 3x the model); a finished run does not need them.</summary>
+    public static void DeleteCheckpoints(string runFolder)
+    {
+        var folder = Path.Combine(runFolder, CheckpointStore.FolderName);
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Temporary folders of a best-model save that a kill interrupted (".best.tmp-*", ".best.old-*").</summary>
+    private static void RemoveTemporaryFolders(string runFolder)
+    {
+        foreach (var leftover in Directory.EnumerateDirectories(runFolder, "." + BestFolderName + ".*"))
+            Directory.Delete(leftover, recursive: true);
     }
 
     /// <summary>Evaluates, logs, saves the best model, counts patience; true when early stopping says stop.</summary>

@@ -10,7 +10,7 @@ namespace ImdbExperiments.Training;
 /// <param name="Epochs">epochs done, fractional</param>
 /// <param name="StoppedEarly">whether early_stopping_patience ended the run before <see cref="TotalSteps"/></param>
 /// <param name="Seconds">training time summed over the sessions of the run (time after a session's last checkpoint is not counted)</param>
-/// <param name="ResumedFromStep">the checkpoint step this session started from, or null for a fresh start</param>
+/// <param name="ResumedFromStep">the checkpoint step this session started from, null for a fresh start, <see cref="LastStep"/> for a run that had already finished</param>
 public sealed record TrainingResult(int BestStep, ClassificationMetrics BestMetrics, int LastStep, int TotalSteps, double Epochs, bool StoppedEarly,
     double Seconds, int? ResumedFromStep, string BestModelFolder, string HistoryPath)
 {

@@ -177,8 +177,22 @@ public sealed partial class TrainerTests : IDisposable
         var again = Train(TrainingData.Spec with { Epochs = 1 }, run, new TrainingCallbacks { Step = _ => stepped = true });
 
         Assert.False(stepped);
+        Assert.Equal(first.LastStep, again.ResumedFromStep);
         Assert.Equal(first.BestMetrics.ToJson().ToJsonString(), again.BestMetrics.ToJson().ToJsonString());
         Assert.Equal(history, File.ReadAllBytes(Path.Combine(run, "history.jsonl")));
+    }
+
+    [Fact]
+    public void Train_OfAFinishedRun_NeedsNoCheckpoints()
+    {
+        var run = _data.Folder("run");
+        var first = Train(TrainingData.Spec with { Epochs = 1 }, run);
+
+        Trainer.DeleteCheckpoints(run);
+        var again = Train(TrainingData.Spec with { Epochs = 1 }, run);
+
+        Assert.False(Directory.Exists(Path.Combine(run, "checkpoints")));
+        Assert.Equal(first.BestStep, again.BestStep);
     }
 
     [Fact]
