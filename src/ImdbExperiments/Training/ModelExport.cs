@@ -1,0 +1,10 @@
+using ImdbExperiments.Modeling;
+
+namespace ImdbExperiments.Training;
+
+/// <summary>What the best model's Hugging Face folder needs besides the weights (see <see cref="HfModelFolder.Save"/>).</summary>
+/// <param name="VocabPath">vocab.txt the token files were made with</param>
+/// <param name="DoLowerCase">tokenizer_config.json's do_lower_case</param>
+/// <param name="Labels">id2label names; null = <see cref="HfModelFolder.DefaultLabels"/> (NEGATIVE, POSITIVE)</param>
+/// <param name="ModelMaxLength">tokenizer_config.json's model_max_length</param>
+public sealed record ModelExport(string VocabPath, bool DoLowerCase, IReadOnlyList<string>? Labels = null, int ModelMaxLength = 512);

@@ -1,0 +1,7 @@
+namespace ImdbExperiments.Training;
+
+/// <summary>What Hugging Face's sentiment pipeline returns for a text: the most probable label and its probability.</summary>
+/// <param name="Label">id2label name of the predicted class ("POSITIVE")</param>
+/// <param name="Score">softmax probability of that class</param>
+/// <param name="LabelId">the predicted class id</param>
+public sealed record SentimentPrediction(string Label, double Score, int LabelId);

@@ -1,0 +1,30 @@
+using ImdbExperiments.Specs;
+using TruncationMode = ImdbExperiments.Text.TruncationMode;
+
+namespace ImdbExperiments.Training;
+
+/// <summary>How <see cref="SentimentPredictor"/> tokenizes and batches; give it the tokenizer settings the model was trained with.</summary>
+public sealed record SentimentPredictorOptions
+{
+    /// <summary>Tokens per text including [CLS] and [SEP]; null = the folder's model_max_length, capped at max_position_embeddings.</summary>
+    public int? MaxLength { get; init; }
+
+    public TruncationMode Truncation { get; init; } = TruncationMode.Head;
+
+    /// <summary>Wordpieces kept from the start under head+tail truncation.</summary>
+    public int HeadTokens { get; init; } = 128;
+
+    /// <summary>Replace &lt;br /&gt; tags with spaces first (the training default).</summary>
+    public bool StripHtml { get; init; } = true;
+
+    /// <summary>null = do_lower_case from the folder's tokenizer_config.json.</summary>
+    public bool? Lowercase { get; init; }
+
+    /// <summary>Texts per forward pass.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    public TrainingDevice Device { get; init; } = TrainingDevice.Auto;
+
+    /// <summary>bf16 converts the weights and runs every op in bf16.</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+}
