@@ -18,6 +18,9 @@ public sealed record PipelineContext
     public TextWriter Log { get; init; } = TextWriter.Null;
     public IProgressDisplay Progress { get; init; } = NoProgressDisplay.Instance;
 
+    /// <summary>Told about training steps and evaluations as they happen (progress bar, tracking).</summary>
+    public ITrainingObserver? TrainingObserver { get; init; }
+
     /// <summary>Environment lookup (a seam for tests): IMDB_ARCHIVE and friends.</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using ImdbExperiments.Caching;
+using ImdbExperiments.Modeling;
+using ImdbExperiments.Specs;
+using ImdbExperiments.Text;
+using ImdbExperiments.Training;
+
+namespace ImdbExperiments.Stages;
+
+/// <summary>
+/// train: fine-tunes the model on the train split, evaluating on validation; publishes the best model
+/// (<c>model/</c>, a Hugging Face folder), <c>history.jsonl</c> and <c>training_result.json</c>.
+/// Checkpoints live in <c>artifacts/work/train/&lt;key&gt;/</c> until the stage is published, so a killed run
+/// started again with the same command resumes from the last one.
+/// </summary>
+public sealed class TrainStage : Stage
+{
+    public const string ModelFolder = "model";
+    public const string ResultFileName = "training_result.json";
+
+    public override string Name => "train";
+    public override int FormatVersion => 1;
+    public override IReadOnlyList<string> Upstream => ["model", "tokenize"];
+
+    public override JsonNode? Inputs(PipelineContext context) => JsonNode.Parse(context.Spec.Subset(
+        "seed", "training", "model.hidden_dropout_prob", "model.attention_probs_dropout_prob", "model.classifier_dropout"));
+
+    public static string WorkFolder(PipelineContext context, string key) => Path.Combine(context.ArtifactsDirectory, "work", "train", key);
+
+    public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    {
+        var spec = context.Spec.Spec;
+        var work = WorkFolder(context, output.Key);
+        var modelFolder = upstream["model"].PathOf(ModelStage.ModelFolder);
+
+        using var checkpoint = HfModelFolder.Load(modelFolder);
+        var config = checkpoint.Config with
+        {
+            Labels = HfModelFolder.DefaultLabels,
+            HiddenDropoutProb = spec.Model.HiddenDropoutProb ?? checkpoint.Config.HiddenDropoutProb,
+            AttentionProbsDropoutProb = spec.Model.AttentionProbsDropoutProb ?? checkpoint.Config.AttentionProbsDropoutProb,
+            ClassifierDropout = spec.Model.ClassifierDropout ?? checkpoint.Config.ClassifierDropout,
+        };
+        using var model = new BertForSequenceClassification(config);
+        var load = model.LoadWeights(checkpoint.Weights, spec.Seed, checkpoint.WeightsPath);
+        if (load.HeadInitialized) context.Log.WriteLine($"train     {load.Summary()}");
+
+        using var train = TokenFile.Open(upstream["tokenize"].PathOf(TokenizeStage.FileName("train")));
+        using var validation = TokenFile.Open(upstream["tokenize"].PathOf(TokenizeStage.FileName("validation")));
+        var trainer = new Trainer(spec.Training, spec.Seed);
+        context.TrainingObserver?.Started(trainer.TotalSteps(train.Count), null);
+        var callbacks = new TrainingCallbacks
+        {
+            Step = p => context.TrainingObserver?.Step(p),
+            Evaluation = e =>
+            {
+                context.Log.WriteLine($"train     {e.Describe()}");
+                context.TrainingObserver?.Evaluation(e);
+            },
+            Resumed = (folder, step) => context.Log.WriteLine($"train     resumed from checkpoint at step {step} ({folder})"),
+        };
+        var export = new ModelExport(checkpoint.VocabPath, checkpoint.DoLowerCase, HfModelFolder.DefaultLabels, config.MaxPositionEmbeddings);
+
+        // Training is synchronous tensor work: run it off the caller's thread so Ctrl-C handling stays responsive.
+        var result = await Task.Run(() => trainer.Train(model, train, validation, work, export, callbacks, cancellationToken), cancellationToken);
+
+        CopyDirectory(result.BestModelFolder, output.PathOf(ModelFolder));
+        File.Copy(result.HistoryPath, output.PathOf(TrainingHistory.FileName));
+        File.Copy(Path.Combine(work, ResultFileName), output.PathOf(ResultFileName));
+        output.Summary["best_step"] = result.BestStep;
+        output.Summary["last_step"] = result.LastStep;
+        output.Summary["total_steps"] = result.TotalSteps;
+        output.Summary["epochs"] = result.Epochs;
+        output.Summary["stopped_early"] = result.StoppedEarly;
+        output.Summary["train_seconds"] = Math.Round(result.Seconds, 1);
+        output.Summary["validation"] = result.BestMetrics.ToJson();
+        output.Summary["head_initialized"] = load.HeadInitialized;
+    }
+
+    /// <summary>Once the output is published, the checkpoints are no longer needed.</summary>
+    public static void DeleteWork(PipelineContext context, string key)
+    {
+        var work = WorkFolder(context, key);
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+    }
+
+    public override string Describe(StageOutput output)
+    {
+        var s = output.Manifest.Summary;
+        var validation = s["validation"]!;
+        return $"best step {(int)s["best_step"]!}/{(int)s["total_steps"]!}: validation accuracy {(double)validation["accuracy"]!:0.0000}, " +
+               $"f1 {(double)validation["f1"]!:0.0000}, loss {(double)validation["loss"]!:0.0000}";
+    }
+
+    public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) => new Dictionary<string, string>
+    {
+        ["model"] = output.PathOf(ModelFolder),
+        ["history"] = output.PathOf(TrainingHistory.FileName),
+        ["result"] = output.PathOf(ResultFileName),
+    };
+
+    static void CopyDirectory(string source, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (var file in Directory.GetFiles(source))
+            File.Copy(file, Path.Combine(destination, Path.GetFileName(file)));
+    }
+}
