@@ -25,7 +25,8 @@ public sealed record ComparisonTable(
 
     /// <param name="sortMetric">The metric that ranks the runs; null takes the sweep/metric tag of the sweep parent among the runs, if exactly one sweep is there.</param>
     /// <param name="goal">Whether larger is better; with sortMetric null, the sweep's goal.</param>
-    public static ComparisonTable Build(IReadOnlyList<RunRecord> runs, string? sortMetric = null, SweepGoal? goal = null)
+    /// <param name="showMetric">Which metrics get a column (e.g. only validation/ and test/ ones on a narrow terminal); default all but the hidden ones.</param>
+    public static ComparisonTable Build(IReadOnlyList<RunRecord> runs, string? sortMetric = null, SweepGoal? goal = null, Func<string, bool>? showMetric = null)
     {
         var parents = runs.Where(r => r.IsSweepParent).ToList();
         if (sortMetric is null && parents.Select(p => p.Tags[SweepTags.Metric]).Distinct().Count() == 1)
@@ -39,7 +40,7 @@ public sealed record ComparisonTable(
         var paramColumns = shown.SelectMany(r => r.Params.Keys).Distinct()
             .Where(key => shown.Select(r => r.Params.GetValueOrDefault(key)).Distinct().Count() > 1)
             .Order(StringComparer.Ordinal).ToList();
-        var metricColumns = shown.SelectMany(r => r.Metrics.Keys).Distinct().Where(IsComparable)
+        var metricColumns = shown.SelectMany(r => r.Metrics.Keys).Distinct().Where(k => IsComparable(k) && (showMetric?.Invoke(k) ?? true))
             .OrderBy(MetricGroup).ThenBy(k => k, StringComparer.Ordinal).ToList();
 
         double? Score(RunRecord run) => sortMetric is not null && run.Metrics.TryGetValue(sortMetric, out var v) && !double.IsNaN(v) ? v : null;
@@ -70,12 +71,12 @@ public sealed record ComparisonTable(
         table.AddColumn("status");
         foreach (var key in ParamColumns)
         {
-            table.AddColumn(Markup.Escape(key));
+            table.AddColumn(Header(key));
         }
 
         foreach (var key in MetricColumns)
         {
-            table.AddColumn(Markup.Escape(key), c => c.RightAligned());
+            table.AddColumn(Header(key), c => c.RightAligned());
         }
 
         table.AddColumn("duration", c => c.RightAligned());
@@ -129,6 +130,13 @@ public sealed record ComparisonTable(
         "train" => 2,
         _ => 3,
     };
+
+    // "validation/f1" -> "validation/" over "f1": a narrow column keeps the whole key instead of "validatio…".
+    private static string Header(string key)
+    {
+        var split = key.IndexOfAny(['/', '.']);
+        return Markup.Escape(split < 0 || split == key.Length - 1 ? key : key[..(split + 1)] + "\n" + key[(split + 1)..]);
+    }
 
     private static string Shorten(string text, int length) => text.Length <= length ? text : text[..(length - 3)] + "...";
 }

@@ -4,7 +4,8 @@ namespace ImdbExperiments.Sweeps;
 
 /// <summary>
 /// The median stopping rule as Optuna's MedianPruner applies it (PercentilePruner at the 50th percentile, n_min_trials = 1):
-/// after evaluation k (counting from 1) of a trial, with k at least <c>minEvaluations</c> (Optuna's n_warmup_steps), stop
+/// after evaluation k (counting from 1) of a trial, with k at least <c>minEvaluations</c> (Optuna's n_warmup_steps + 1, as
+/// Optuna counts steps from 0), stop
 /// the trial when its best value so far is strictly worse than the median of the other trials' values at evaluation k.
 /// Only other trials that reached evaluation k with a value count (NaN ones are ignored, like numpy's nanpercentile), and
 /// at least <c>minTrials</c> of them must; a trial whose values so far are all NaN is stopped.

@@ -39,6 +39,7 @@ public sealed class ComparisonTableTests(TrackedSweepStore store)
         Assert.Equal(["", "1E-04"], table.Rows[2].Params);
         Assert.Equal([0.91, 0.22], table.Rows[1].Metrics);
         Assert.DoesNotContain(table.Rows, r => r.IsBest);
+        Assert.Equal(["train/loss"], ComparisonTable.Build(Runs, showMetric: k => k.StartsWith("train/", StringComparison.Ordinal)).MetricColumns);
     }
 
     [Fact]

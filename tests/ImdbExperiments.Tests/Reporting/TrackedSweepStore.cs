@@ -23,9 +23,3 @@ public sealed class TrackedSweepStore : IAsyncLifetime
         return Task.CompletedTask;
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class TrackedSweepCollection : ICollectionFixture<TrackedSweepStore>
-{
-    public const string Name = "tracked sweep";
-}

@@ -1,6 +1,7 @@
 using ImdbExperiments.Specs;
 using ImdbExperiments.Sweeps;
 using ImdbExperiments.Tests.Specs;
+using Spectre.Console;
 
 namespace ImdbExperiments.Tests.Sweeps;
 
@@ -133,5 +134,29 @@ public sealed class SweepRunnerTests : IDisposable
 
         Assert.Equal([true, true], answers);
         Assert.False(new SweepRunner(Sweep().Spec.Sweep!).ShouldStop([0.0, 0.0, 0.0]));
+    }
+
+    [Fact]
+    public async Task Table_ListsTrialsBestFirst_WithTheirValuesAndWhetherTheyWereCached()
+    {
+        var sweep = Sweep();
+        var trials = SweepPlanner.Plan(sweep);
+        var summary = await new SweepRunner(sweep.Spec.Sweep!).RunAsync(trials, (t, _) => Task.FromResult(Result(F1(t))),
+            t => t.Index == 0 ? Result(F1(t)) : null);
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 160;
+
+        console.Write(SweepTable.Build(summary));
+        var lines = writer.ToString().Split('\n');
+
+        var rows = lines.Where(l => l.Contains("trial-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["trial-002", "trial-001", "trial-000", "trial-003"], rows.Select(r => r[r.IndexOf("trial-", StringComparison.Ordinal)..][..9]));
+        Assert.Contains("trial-002 (best)", rows[0]);
+        Assert.Contains("3E-05", rows[0]);
+        Assert.Contains("0.9000", rows[0]);
+        Assert.Contains("completed (cached)", rows[2]);
+        Assert.DoesNotContain("cached", rows[0]);
+        Assert.Contains(lines, l => l.Contains("training.learning_rate", StringComparison.Ordinal));
     }
 }
