@@ -75,10 +75,12 @@ internal static class ReportCharts
         }
         else if (log)
         {
+            // Whole decades when the values span two or more, else ScottPlot's spacing; labels in scientific notation.
             plot.Axes.Bottom.TickGenerator = new NumericAutomatic
             {
-                LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
+                LabelFormatter = v => Math.Pow(10, v).ToString("0.##E+0", CultureInfo.InvariantCulture),
                 MinorTickGenerator = new LogMinorTickGenerator(),
+                IntegerTicksOnly = distinct[^1].X - distinct[0].X >= 2,
             };
         }
 
