@@ -1,0 +1,362 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using ImdbExperiments.Specs;
+using ImdbExperiments.Sweeps;
+using ImdbExperiments.Tracking;
+using ScottPlot;
+
+namespace ImdbExperiments.Reporting;
+
+/// <summary>
+/// One self-contained HTML file about an experiment's runs: inline CSS, charts as base64 PNG, no scripts and no links to
+/// fetch, so it opens offline and can be mailed or attached to a CI run. It shows the runs table (params that differ, final
+/// metrics, duration; see <see cref="ComparisonTable"/>), training-loss curves of every run on shared axes, one chart per
+/// validation metric with every run on shared axes, for a sweep its metric against each swept parameter (log x for learning
+/// rates and wide positive ranges), and a confusion matrix per run.
+/// <para>Metrics read, by MLflow key: <see cref="TrainLoss"/> (its history, by step); every <c>validation/&lt;name&gt;</c>
+/// history but the confusion counts; <c>test/tn</c>, <c>test/fp</c>, <c>test/fn</c>, <c>test/tp</c> (latest values),
+/// else the same four under <c>validation/</c>, for the confusion matrix. Sweep parent runs are left out of tables and charts.</para>
+/// </summary>
+public static class HtmlReport
+{
+    public const string TrainLoss = "train/loss";
+    public const string ValidationPrefix = "validation/";
+    public const string TestPrefix = "test/";
+
+    private const int WideWidth = 1100, WideHeight = 420, SmallWidth = 540, SmallHeight = 340;
+    private static readonly string[] ConfusionNames = ["tn", "fp", "fn", "tp"];
+
+    /// <summary>Writes the report to <paramref name="path"/> through a temporary file in the same folder, renamed into place.</summary>
+    public static void Write(string path, IReadOnlyList<RunRecord> runs, SweepSummary? sweep = null, string? title = null)
+    {
+        var html = Render(runs, sweep, title);
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temporary, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>The report as one HTML document.</summary>
+    public static string Render(IReadOnlyList<RunRecord> runs, SweepSummary? sweep = null, string? title = null)
+    {
+        var sweepView = ReportSweep.From(sweep, runs);
+        var table = ComparisonTable.Build(runs, sweepView?.Metric, sweepView?.Goal);
+        var shown = table.Rows.Select(r => r.Run).ToList();
+        var colors = ReportCharts.RunColors(shown.Count);
+        var colorOf = shown.Select((run, i) => (run.RunId, Color: colors[i])).ToDictionary(x => x.RunId, x => x.Color, StringComparer.Ordinal);
+        var bestId = table.Rows.FirstOrDefault(r => r.IsBest)?.Run.RunId;
+        var experiment = runs.Select(r => r.ExperimentId).Distinct().Count() == 1 ? runs[0].ExperimentId : null;
+
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        html.Append("<title>").Append(Encode(title ?? "Experiment report")).Append("</title>\n<style>\n").Append(Css).Append("</style>\n</head>\n<body>\n<main>\n");
+        html.Append("<h1>").Append(Encode(title ?? "Experiment report")).Append("</h1>\n");
+        html.Append("<p class=\"meta\">").Append(shown.Count).Append(shown.Count == 1 ? " run" : " runs");
+        if (experiment is not null)
+        {
+            html.Append(" &middot; MLflow experiment id ").Append(Encode(experiment));
+        }
+
+        html.Append(" &middot; generated ").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)).Append("</p>\n");
+
+        if (sweepView is not null)
+        {
+            AppendSweep(html, sweepView, table);
+        }
+
+        AppendRunsTable(html, table, colorOf);
+        AppendCurves(html, shown, colorOf, bestId);
+        if (sweepView is not null)
+        {
+            AppendSweepScatter(html, sweepView, shown, colorOf, bestId);
+        }
+
+        AppendConfusionMatrices(html, shown, colorOf);
+        html.Append("<footer>Metrics read: <code>train/loss</code> by step; <code>validation/&lt;metric&gt;</code> by step; ")
+            .Append("final values are each metric's latest point; confusion matrices from <code>test/tn|fp|fn|tp</code>, else <code>validation/tn|fp|fn|tp</code>.</footer>\n");
+        html.Append("</main>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    private static void AppendSweep(StringBuilder html, ReportSweep sweep, ComparisonTable table)
+    {
+        var best = table.Rows.FirstOrDefault(r => r.IsBest);
+        html.Append("<section class=\"sweep\"><h2>Sweep</h2><p>");
+        if (sweep.Method is not null)
+        {
+            html.Append(Encode(sweep.Method)).Append(" search over ");
+        }
+        else
+        {
+            html.Append("Over ");
+        }
+
+        html.Append(string.Join(", ", sweep.Parameters.Select(p => $"<code>{Encode(p)}</code>")));
+        html.Append(", ranked by <code>").Append(Encode(sweep.Metric)).Append("</code> (")
+            .Append(sweep.Goal == SweepGoal.Maximize ? "higher" : "lower").Append(" is better).");
+        if (best is not null)
+        {
+            html.Append(" Best: <strong>").Append(Encode(best.Run.Name)).Append("</strong>, ")
+                .Append(Encode(sweep.Metric)).Append(" = <strong>").Append(ComparisonTable.FormatMetric(best.Run.Metrics[sweep.Metric])).Append("</strong>");
+            var values = sweep.Parameters.Where(best.Run.Params.ContainsKey).Select(p => $"{Encode(p)} = {Encode(best.Run.Params[p])}").ToList();
+            if (values.Count > 0)
+            {
+                html.Append(" (").Append(string.Join(", ", values)).Append(')');
+            }
+
+            html.Append('.');
+        }
+
+        html.Append("</p></section>\n");
+    }
+
+    private static void AppendRunsTable(StringBuilder html, ComparisonTable table, IReadOnlyDictionary<string, Color> colorOf)
+    {
+        html.Append("<section><h2>Runs</h2>\n");
+        if (table.Rows.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No runs.</p></section>\n");
+            return;
+        }
+
+        html.Append("<div class=\"scroll\"><table class=\"runs\">\n<thead><tr><th>run</th><th>status</th>");
+        foreach (var key in table.ParamColumns)
+        {
+            html.Append("<th class=\"param\">").Append(Breakable(key)).Append("</th>");
+        }
+
+        foreach (var key in table.MetricColumns)
+        {
+            html.Append("<th class=\"num\">").Append(Breakable(key)).Append("</th>");
+        }
+
+        html.Append("<th class=\"num\">duration</th></tr></thead>\n<tbody>\n");
+        foreach (var row in table.Rows)
+        {
+            html.Append(row.IsBest ? "<tr class=\"best\">" : "<tr>");
+            html.Append("<td class=\"name\">").Append(Swatch(colorOf[row.Run.RunId])).Append(Encode(row.Run.Name));
+            if (row.IsBest)
+            {
+                html.Append(" <span class=\"badge\">best</span>");
+            }
+
+            html.Append("</td><td class=\"status ").Append(ComparisonTable.StatusText(row.Run.Status)).Append("\">")
+                .Append(ComparisonTable.StatusText(row.Run.Status)).Append("</td>");
+            foreach (var value in row.Params)
+            {
+                html.Append("<td>").Append(Encode(value)).Append("</td>");
+            }
+
+            foreach (var value in row.Metrics)
+            {
+                html.Append("<td class=\"num\">").Append(ComparisonTable.FormatMetric(value)).Append("</td>");
+            }
+
+            html.Append("<td class=\"num\">").Append(ComparisonTable.FormatDuration(row.Run.Duration)).Append("</td></tr>\n");
+        }
+
+        html.Append("</tbody></table></div>\n");
+        if (table.ParamColumns.Count == 0 && table.Rows.Count > 1)
+        {
+            html.Append("<p class=\"note\">All runs have the same params.</p>\n");
+        }
+
+        html.Append("</section>\n");
+    }
+
+    private static void AppendCurves(StringBuilder html, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, Color> colorOf, string? bestId)
+    {
+        List<(string, Color, bool, IReadOnlyList<Metric>)> Series(string key) =>
+            [.. runs.Where(r => r.MetricHistories.TryGetValue(key, out var h) && h.Count > 0)
+                .Select(r => (r.Name, colorOf[r.RunId], r.RunId == bestId, r.MetricHistories[key]))];
+
+        html.Append("<section><h2>Training loss</h2>\n");
+        var loss = Series(TrainLoss);
+        if (loss.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No run logged <code>").Append(TrainLoss).Append("</code>.</p>\n");
+        }
+        else
+        {
+            AppendImage(html, ReportCharts.Curves(loss, TrainLoss, WideWidth, WideHeight, legend: runs.Count <= 16), $"{TrainLoss} by step, one line per run", "wide");
+        }
+
+        html.Append("</section>\n<section><h2>Validation metrics</h2>\n");
+        var keys = runs.SelectMany(r => r.MetricHistories.Keys)
+            .Where(k => k.StartsWith(ValidationPrefix, StringComparison.Ordinal) && ComparisonTable.IsComparable(k))
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        if (keys.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No run logged a <code>validation/</code> metric.</p>\n");
+        }
+        else
+        {
+            html.Append("<div class=\"grid\">\n");
+            foreach (var key in keys)
+            {
+                html.Append("<figure><figcaption>").Append(Encode(key)).Append("</figcaption>");
+                AppendImage(html, ReportCharts.Curves(Series(key), key, SmallWidth, SmallHeight, legend: false), $"{key} by step, one line per run", "small");
+                html.Append("</figure>\n");
+            }
+
+            html.Append("</div>\n<p class=\"note\">Line colors are the runs' colors in the table above; the best run is drawn thicker.</p>\n");
+        }
+
+        html.Append("</section>\n");
+    }
+
+    private static void AppendSweepScatter(StringBuilder html, ReportSweep sweep, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, Color> colorOf, string? bestId)
+    {
+        html.Append("<section><h2>").Append(Encode(sweep.Metric)).Append(" against the swept parameters</h2>\n");
+        var trials = runs.Where(r => r.Metrics.TryGetValue(sweep.Metric, out var v) && double.IsFinite(v)).ToList();
+        var charts = 0;
+        html.Append("<div class=\"grid\">\n");
+        foreach (var parameter in sweep.Parameters)
+        {
+            var points = trials.Where(r => r.Params.ContainsKey(parameter))
+                .Select(r => (r.Params[parameter], r.Metrics[sweep.Metric], colorOf[r.RunId], r.RunId == bestId)).ToList();
+            if (points.Count == 0)
+            {
+                continue;
+            }
+
+            charts++;
+            html.Append("<figure><figcaption>").Append(Encode(parameter)).Append("</figcaption>");
+            AppendImage(html, ReportCharts.MetricAgainstParameter(points, parameter, sweep.Metric, SmallWidth, SmallHeight),
+                $"{sweep.Metric} against {parameter}, one point per trial", "small");
+            html.Append("</figure>\n");
+        }
+
+        html.Append("</div>\n");
+        html.Append(charts == 0
+            ? "<p class=\"empty\">No trial has both the sweep metric and a swept parameter yet.</p>\n"
+            : "<p class=\"note\">One point per trial in its run color; the best trial is ringed.</p>\n");
+        html.Append("</section>\n");
+    }
+
+    private static void AppendConfusionMatrices(StringBuilder html, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, Color> colorOf)
+    {
+        html.Append("<section><h2>Confusion matrices</h2>\n");
+        var matrices = runs.Select(r => (Run: r, Matrix: ConfusionOf(r))).Where(x => x.Matrix is not null).ToList();
+        if (matrices.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No run logged <code>test/tn</code>, <code>test/fp</code>, <code>test/fn</code> and <code>test/tp</code> (or their <code>validation/</code> counterparts).</p>\n</section>\n");
+            return;
+        }
+
+        html.Append("<div class=\"matrices\">\n");
+        foreach (var (run, matrix) in matrices)
+        {
+            var (split, tn, fp, fn, tp) = matrix!.Value;
+            var total = tn + fp + fn + tp;
+            html.Append("<div class=\"cm\"><div class=\"cm-title\">").Append(Swatch(colorOf[run.RunId])).Append(Encode(run.Name))
+                .Append(" <span class=\"split\">").Append(split).Append("</span></div>\n");
+            html.Append("<table><tr><th></th><th>predicted negative</th><th>predicted positive</th></tr>\n");
+            AppendMatrixRow(html, "actual negative", tn, fp, correctFirst: true);
+            AppendMatrixRow(html, "actual positive", fn, tp, correctFirst: false);
+            html.Append("</table>\n<div class=\"cm-foot\">n = ").Append(Count(total));
+            if (total > 0)
+            {
+                html.Append(" &middot; accuracy ").Append(((tn + tp) / total).ToString("0.0000", CultureInfo.InvariantCulture));
+            }
+
+            html.Append("</div></div>\n");
+        }
+
+        html.Append("</div>\n<p class=\"note\">Cells show counts and the share of their actual class; darker is a larger share.</p>\n</section>\n");
+    }
+
+    private static void AppendMatrixRow(StringBuilder html, string label, double first, double second, bool correctFirst)
+    {
+        var total = first + second;
+        html.Append("<tr><th>").Append(label).Append("</th>");
+        foreach (var (value, correct) in new[] { (first, correctFirst), (second, !correctFirst) })
+        {
+            var share = total > 0 ? value / total : 0;
+            var (r, g, b) = correct ? (37, 99, 235) : (220, 38, 38);
+            html.Append(CultureInfo.InvariantCulture, $"<td style=\"background:rgba({r},{g},{b},{0.08 + 0.72 * share:0.###})\"")
+                .Append(share > 0.55 ? " class=\"dark\"" : "").Append('>')
+                .Append(Count(value)).Append("<small>").Append((share * 100).ToString("0.0", CultureInfo.InvariantCulture)).Append("%</small></td>");
+        }
+
+        html.Append("</tr>\n");
+    }
+
+    private static (string Split, double Tn, double Fp, double Fn, double Tp)? ConfusionOf(RunRecord run)
+    {
+        foreach (var split in new[] { TestPrefix, ValidationPrefix })
+        {
+            var values = ConfusionNames.Select(n => run.Metrics.TryGetValue(split + n, out var v) && double.IsFinite(v) ? v : (double?)null).ToList();
+            if (values.All(v => v is not null))
+            {
+                return (split.TrimEnd('/'), values[0]!.Value, values[1]!.Value, values[2]!.Value, values[3]!.Value);
+            }
+        }
+
+        return null;
+    }
+
+    private static void AppendImage(StringBuilder html, byte[] png, string alt, string cssClass) =>
+        html.Append("<img class=\"").Append(cssClass).Append("\" alt=\"").Append(Encode(alt)).Append("\" src=\"data:image/png;base64,")
+            .Append(Convert.ToBase64String(png)).Append("\">\n");
+
+    private static string Swatch(Color color) => $"<span class=\"swatch\" style=\"background:{color.ToHex()}\"></span>";
+
+    private static string Count(double value) => value.ToString("#,0", CultureInfo.InvariantCulture);
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    // Long dotted and slashed keys may wrap after their separators, so the table's headers stay narrow.
+    private static string Breakable(string key) => Encode(key).Replace(".", ".<wbr>", StringComparison.Ordinal).Replace("/", "/<wbr>", StringComparison.Ordinal);
+
+    private const string Css = """
+        :root { color-scheme: light; }
+        body { margin: 0; background: #f6f7f9; color: #1f2328; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+        main { max-width: 1160px; margin: 0 auto; padding: 24px 28px 40px; }
+        h1 { font-size: 24px; margin: 0 0 4px; }
+        h2 { font-size: 17px; margin: 0 0 12px; }
+        section { background: #fff; border: 1px solid #d8dee4; border-radius: 8px; padding: 16px 18px; margin: 16px 0; }
+        section.sweep { border-left: 4px solid #2563eb; }
+        .meta, .note, footer { color: #59636e; }
+        .note { font-size: 12.5px; margin: 8px 0 0; }
+        .empty { color: #59636e; font-style: italic; }
+        code { font: 12.5px ui-monospace, "DejaVu Sans Mono", monospace; background: #eff1f3; padding: 1px 4px; border-radius: 4px; }
+        .scroll { overflow-x: auto; }
+        table.runs { border-collapse: collapse; width: 100%; font-size: 13px; }
+        table.runs th, table.runs td { padding: 6px 8px; border-bottom: 1px solid #e6e9ec; text-align: left; white-space: nowrap; }
+        table.runs th { background: #f6f8fa; font-weight: 600; white-space: normal; vertical-align: bottom; }
+        table.runs th.param { color: #6639ba; }
+        table.runs .num { text-align: right; font-variant-numeric: tabular-nums; }
+        table.runs tr.best td { background: #ecfdf3; }
+        .badge { display: inline-block; font-size: 11px; font-weight: 600; color: #fff; background: #1a7f37; border-radius: 10px; padding: 0 7px; margin-left: 4px; }
+        .status.failed, .status.killed { color: #cf222e; }
+        .status.running { color: #9a6700; }
+        .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 3px; margin-right: 7px; vertical-align: -1px; }
+        img { display: block; max-width: 100%; height: auto; }
+        img.wide { width: 100%; }
+        .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 14px; }
+        figure { margin: 0; border: 1px solid #eef0f2; border-radius: 6px; padding: 8px; }
+        figcaption { font-weight: 600; font-size: 13px; margin-bottom: 4px; }
+        .matrices { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 14px; }
+        .cm { border: 1px solid #eef0f2; border-radius: 6px; padding: 10px 12px; }
+        .cm-title { font-weight: 600; margin-bottom: 6px; }
+        .cm .split { font-weight: 400; color: #59636e; }
+        .cm table { border-collapse: separate; border-spacing: 3px; }
+        .cm th { font-size: 12px; font-weight: 500; color: #59636e; padding: 2px 6px; text-align: center; }
+        .cm td { width: 104px; height: 54px; text-align: center; border-radius: 5px; font-size: 16px; font-weight: 600; font-variant-numeric: tabular-nums; }
+        .cm td small { display: block; font-size: 11px; font-weight: 400; }
+        .cm td.dark { color: #fff; }
+        .cm-foot { font-size: 12px; color: #59636e; margin-top: 4px; }
+        footer { font-size: 12px; margin-top: 20px; }
+        """;
+}

@@ -1,0 +1,43 @@
+using ImdbExperiments.Tracking;
+
+namespace ImdbExperiments.Reporting;
+
+/// <summary>Reads the runs of one MLflow experiment back from where they were tracked: a file store or an MLflow server.</summary>
+public static class RunComparison
+{
+    /// <summary>
+    /// Every active run of the experiment, oldest first, with params, tags, latest metrics and metric histories.
+    /// </summary>
+    /// <param name="trackingUri">As for training (file:..., a path, or http(s)://); null resolves MLFLOW_TRACKING_URI, then file:./mlruns.</param>
+    /// <param name="baseDirectory">Base of a relative file: URI (default: the current directory).</param>
+    /// <param name="getEnvironmentVariable">For MLFLOW_TRACKING_URI and the MLflow credential variables (default: the process environment).</param>
+    /// <exception cref="TrackingException">The store or the experiment does not exist, or the server refuses.</exception>
+    public static async Task<IReadOnlyList<RunRecord>> ReadRunsAsync(
+        string? trackingUri,
+        string experimentName,
+        string? baseDirectory = null,
+        Func<string, string?>? getEnvironmentVariable = null,
+        MlflowRestClientOptions? restOptions = null,
+        CancellationToken cancellationToken = default)
+    {
+        var environment = getEnvironmentVariable ?? Environment.GetEnvironmentVariable;
+        var uri = TrackingUri.Normalize(TrackingUri.Resolve(trackingUri, environment), baseDirectory);
+        if (!TrackingUri.IsHttp(uri))
+        {
+            return ReadFileStore(MlflowFileStore.FileUriToPath(uri)!, experimentName, cancellationToken);
+        }
+
+        var options = restOptions ?? new MlflowRestClientOptions();
+        if (options.InsecureTls is null)
+        {
+            options = options with { InsecureTls = environment(TrackingUri.InsecureTlsVariable)?.Trim().ToLowerInvariant() is "true" or "1" };
+        }
+
+        using var reader = new MlflowRestRunReader(uri, MlflowCredentials.FromEnvironment(environment), options);
+        return await reader.ReadAsync(experimentName, cancellationToken);
+    }
+
+    /// <summary>The runs of an experiment in an mlruns folder, read as MLflow's FileStore reads it.</summary>
+    public static IReadOnlyList<RunRecord> ReadFileStore(string mlrunsFolder, string experimentName, CancellationToken cancellationToken = default) =>
+        MlflowFileStoreRunReader.Read(Path.GetFullPath(mlrunsFolder), experimentName, cancellationToken);
+}
