@@ -84,7 +84,7 @@ public sealed partial class HtmlReportTests(TrackedSweepStore store)
     [Fact]
     public void Write_ReplacesTheReportWhole_LeavingNothingElseBehind()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var path = temp.Combine("reports", "report.html");
 
         HtmlReport.Write(path, []);

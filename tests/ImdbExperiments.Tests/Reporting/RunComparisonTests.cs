@@ -93,7 +93,7 @@ public sealed class RunComparisonTests(TrackedSweepStore store)
     [Fact]
     public void DeletedRuns_AreLeftOut()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var copy = temp.Combine("mlruns");
         CopyFolder(store.MlrunsFolder, copy);
         var victim = RunComparison.ReadFileStore(copy, TrackedSweep.Experiment).First(r => r.Name == "trial-001");

@@ -7,7 +7,7 @@ namespace ImdbExperiments.Tests.Reporting;
 /// <summary>One <see cref="TrackedSweep"/> in a file store, tracked once for every test of the collection (tracking takes about a second).</summary>
 public sealed class TrackedSweepStore : IAsyncLifetime
 {
-    private readonly TempDirectory _temp = new();
+    private readonly TempFolder _temp = new();
 
     public string Root => _temp.Path;
 

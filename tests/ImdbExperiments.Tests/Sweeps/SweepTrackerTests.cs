@@ -12,7 +12,7 @@ public sealed class SweepTrackerTests
     [Fact]
     public async Task AnInterruptedTrial_StartedAgain_IsTheSameChildRun()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         File.WriteAllText(temp.Combine("sweep.yaml"), TrackedSweep.SweepYaml);
         var sweep = SpecLoader.Load("sweep.yaml", [], temp.Path);
         var trials = SweepPlanner.Plan(sweep);
