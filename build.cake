@@ -70,7 +70,24 @@ Task("Tokenize")
     .Description("Tokenizes every split with the model's WordPiece vocabulary (stage tokenize).")
     .IsDependentOn("Split")
     .IsDependentOn("Model")
+    .WithCriteria(() => IsTarget("Tokenize"), "run by the target's own command")
     .Does(() => imdbx.Run(StageArguments("tokenize")));
+
+Task("Train")
+    .Description("Fine-tunes the model; resumes from the last checkpoint after a crash or Ctrl-C (stage train).")
+    .IsDependentOn("Tokenize")
+    .WithCriteria(() => IsTarget("Train"), "run by the target's own command")
+    .Does(() => imdbx.Run(StageArguments("train")));
+
+Task("Evaluate")
+    .Description("Test-split metrics and predictions.csv for the trained model (stage evaluate).")
+    .IsDependentOn("Train")
+    .Does(() => imdbx.Run(StageArguments("evaluate")));
+
+Task("Sync")
+    .Description("Sends tracking events that did not reach the MLflow server (artifacts/runs/*/tracking.jsonl).")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run("sync"));
 
 Task("Clean")
     .Description("Deletes the stage cache (artifacts/cache), or one stage of it with --force=<stage>.")

@@ -16,6 +16,20 @@ static class StageCommands
         ("tokenize", "Tokenize every split with the model's WordPiece vocabulary into memory-mappable token files."),
     ];
 
+    public static PipelineContext CreateContext(ParseResult result)
+    {
+        var artifacts = Path.GetFullPath(result.GetValue(CommonOptions.Artifacts)!);
+        return new PipelineContext
+        {
+            Spec = SpecCommands.LoadSpec(result),
+            Cache = new StageCache(Path.Combine(artifacts, "cache"), ToolVersions.Current()),
+            ArtifactsDirectory = artifacts,
+            Force = (result.GetValue(CommonOptions.Force) ?? []).ToHashSet(StringComparer.Ordinal),
+            Log = Console.Out,
+            Progress = new TerminalProgressDisplay(),
+        };
+    }
+
     public static Command Create((string Name, string Description) stage)
     {
         var command = new Command(stage.Name, stage.Description)
@@ -24,18 +38,7 @@ static class StageCommands
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            var spec = SpecCommands.LoadSpec(result);
-            var artifacts = Path.GetFullPath(result.GetValue(CommonOptions.Artifacts)!);
-            var context = new PipelineContext
-            {
-                Spec = spec,
-                Cache = new StageCache(Path.Combine(artifacts, "cache"), ToolVersions.Current()),
-                ArtifactsDirectory = artifacts,
-                Force = (result.GetValue(CommonOptions.Force) ?? []).ToHashSet(StringComparer.Ordinal),
-                Log = Console.Out,
-                Progress = new TerminalProgressDisplay(),
-            };
-            var pipeline = new Pipeline(PipelineStages.Create(), context);
+            var pipeline = new Pipeline(PipelineStages.Create(), CreateContext(result));
             var output = await pipeline.RunAsync(stage.Name, cancellationToken);
             if (result.GetValue(CommonOptions.Json))
                 Console.WriteLine(StageReport.Json(pipeline[stage.Name], output, pipeline.LastSeconds).ToJsonString());

@@ -19,6 +19,7 @@ sealed class TerminalProgressDisplay : IProgressDisplay
         readonly ManualResetEventSlim finished = new();
         long done;
         long total;
+        volatile string? description;
 
         public Task(IAnsiConsole console, string description, long? total, string unit)
         {
@@ -42,10 +43,12 @@ sealed class TerminalProgressDisplay : IProgressDisplay
             var max = Interlocked.Read(ref total);
             if (max > 0) { task.IsIndeterminate = false; task.MaxValue = max; }
             task.Value = Interlocked.Read(ref done);
+            if (description is { } text) task.Description = Markup.Escape(text);
         }
 
-        public void Report(long done, long? total = null)
+        public void Report(long done, long? total = null, string? description = null)
         {
+            if (description is not null) this.description = description;
             Interlocked.Exchange(ref this.done, done);
             if (total is { } t) Interlocked.Exchange(ref this.total, t);
         }

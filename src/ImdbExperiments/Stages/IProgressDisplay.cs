@@ -9,7 +9,8 @@ public interface IProgressDisplay
 
 public interface IProgressTask : IDisposable
 {
-    void Report(long done, long? total = null);
+    /// <summary>Progress so far; <paramref name="description"/> replaces the task's text (e.g. the current loss).</summary>
+    void Report(long done, long? total = null, string? description = null);
 }
 
 /// <summary>Shows nothing.</summary>
@@ -21,7 +22,7 @@ public sealed class NoProgressDisplay : IProgressDisplay
 
     sealed class Task : IProgressTask
     {
-        public void Report(long done, long? total = null) { }
+        public void Report(long done, long? total = null, string? description = null) { }
         public void Dispose() { }
     }
 }
