@@ -32,11 +32,15 @@ sealed class PipelineFixture : IDisposable
         return path;
     }
 
-    public (StageOutput Output, string Log) Run(string stage, string specPath, params string[] force)
+    public (StageOutput Output, string Log) Run(string stage, string specPath, params string[] force) =>
+        Run(stage, specPath, null, CancellationToken.None, force);
+
+    public (StageOutput Output, string Log) Run(string stage, string specPath, ITrainingObserver? observer, CancellationToken cancellationToken, params string[] force)
     {
         var log = new StringWriter();
         var context = new PipelineContext
         {
+            TrainingObserver = observer,
             Spec = SpecLoader.Load(specPath, [], Root),
             Cache = new StageCache(Path.Combine(Artifacts, "cache"), ToolVersions.Current()),
             ArtifactsDirectory = Artifacts,
@@ -44,7 +48,7 @@ sealed class PipelineFixture : IDisposable
             Log = log,
             Environment = name => Environment.GetValueOrDefault(name),
         };
-        var output = new Pipeline(PipelineStages.Create(), context).RunAsync(stage, CancellationToken.None).GetAwaiter().GetResult();
+        var output = new Pipeline(PipelineStages.Create(), context).RunAsync(stage, cancellationToken).GetAwaiter().GetResult();
         return (output, log.ToString());
     }
 
