@@ -13,6 +13,8 @@ var force = Argument("force", "");
 var json = HasArgument("json");
 var configuration = Argument("configuration", "Release");
 var torchBackend = Argument("torch-backend", "cpu");
+var texts = Arguments<string>("text", Array.Empty<string>());
+var textFile = Argument("file", "");
 
 var imdbx = new Imdbx(Context, configuration);
 
@@ -83,6 +85,19 @@ Task("Evaluate")
     .Description("Test-split metrics and predictions.csv for the trained model (stage evaluate).")
     .IsDependentOn("Train")
     .Does(() => imdbx.Run(StageArguments("evaluate")));
+
+Task("Predict")
+    .Description("Sentiment label and score for --text=\"...\" (repeatable) or --file=reviews.txt, with the experiment's trained model.")
+    .IsDependentOn("BuildCli")
+    .Does(() =>
+    {
+        var arguments = new List<string> { "predict", "--experiment", experiment };
+        foreach (var value in overrides) arguments.AddRange(new[] { "--set", value });
+        foreach (var text in texts) arguments.AddRange(new[] { "--text", text });
+        if (textFile != "") arguments.AddRange(new[] { "--file", textFile });
+        if (json) arguments.Add("--json");
+        imdbx.Run(arguments.ToArray());
+    });
 
 Task("Sync")
     .Description("Sends tracking events that did not reach the MLflow server (artifacts/runs/*/tracking.jsonl).")

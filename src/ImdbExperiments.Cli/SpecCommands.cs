@@ -42,9 +42,10 @@ static class SpecCommands
         return command;
     }
 
-    public static ResolvedSpec LoadSpec(ParseResult result)
+    public static ResolvedSpec LoadSpec(ParseResult result, Option<string?>? experiment = null)
     {
-        var path = ExperimentLocator.Resolve(result.GetValue(CommonOptions.Experiment)!, Directory.GetCurrentDirectory());
+        var argument = experiment is null ? result.GetValue(CommonOptions.Experiment)! : result.GetValue(experiment)!;
+        var path = ExperimentLocator.Resolve(argument, Directory.GetCurrentDirectory());
         return SpecLoader.Load(path, result.GetValue(CommonOptions.Set) ?? []);
     }
 }

@@ -16,12 +16,12 @@ static class StageCommands
         ("tokenize", "Tokenize every split with the model's WordPiece vocabulary into memory-mappable token files."),
     ];
 
-    public static PipelineContext CreateContext(ParseResult result)
+    public static PipelineContext CreateContext(ParseResult result, Option<string?>? experiment = null)
     {
         var artifacts = Path.GetFullPath(result.GetValue(CommonOptions.Artifacts)!);
         return new PipelineContext
         {
-            Spec = SpecCommands.LoadSpec(result),
+            Spec = SpecCommands.LoadSpec(result, experiment),
             Cache = new StageCache(Path.Combine(artifacts, "cache"), ToolVersions.Current()),
             ArtifactsDirectory = artifacts,
             Force = (result.GetValue(CommonOptions.Force) ?? []).ToHashSet(StringComparer.Ordinal),

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ImdbExperiments.Specs;
+using ImdbExperiments.Stages;
+using ImdbExperiments.Training;
+
+namespace ImdbExperiments.Cli;
+
+/// <summary>
+/// <c>imdbx predict</c>: sentiment of raw texts, like Hugging Face's sentiment pipeline: a label and its score per text.
+/// The model is a fine-tuned Hugging Face folder (--model), or the one an experiment trains (--experiment, trained if needed),
+/// whose tokenizer settings are then used exactly as in training.
+/// </summary>
+static class PredictCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "A fine-tuned Hugging Face model folder (config.json, vocab.txt, model.safetensors)." };
+        var experiment = new Option<string?>("--experiment", "-e") { Description = "Use the model this experiment trains (and its tokenizer settings)." };
+        var texts = new Option<string[]>("--text") { Description = "A text to score (repeatable)." };
+        var file = new Option<string?>("--file") { Description = "A file of texts, one per line ('-' for standard input)." };
+        var maxLength = new Option<int?>("--max-length") { Description = "Tokens per text including [CLS]/[SEP] (default: the experiment's, else the model's limit)." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Texts per batch.", DefaultValueFactory = _ => 64 };
+        var command = new Command("predict", "Print the sentiment label and score of each text.")
+        {
+            model, experiment, CommonOptions.Set, texts, file, maxLength, batchSize, CommonOptions.Json, CommonOptions.Artifacts,
+        };
+        command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
+        {
+            var inputs = (result.GetValue(texts) ?? []).ToList();
+            if (result.GetValue(file) is { } path)
+                inputs.AddRange((path == "-" ? Console.In.ReadToEnd() : File.ReadAllText(path)).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0));
+            if (inputs.Count == 0) throw new ArgumentException("Nothing to score: give --text \"...\" (repeatable) or --file reviews.txt.");
+
+            var options = new SentimentPredictorOptions { BatchSize = result.GetValue(batchSize), MaxLength = result.GetValue(maxLength) };
+            string folder;
+            if (result.GetValue(model) is { } modelFolder)
+            {
+                folder = modelFolder;
+            }
+            else if (result.GetValue(experiment) is not null)
+            {
+                var pipeline = new Pipeline(PipelineStages.Create(), StageCommands.CreateContext(result, experiment) with { Log = Console.Error });
+                folder = (await pipeline.RunAsync("train", cancellationToken)).PathOf(TrainStage.ModelFolder);
+                options = FromSpec(SpecCommands.LoadSpec(result, experiment).Spec, options);
+            }
+            else
+            {
+                throw new ArgumentException("Say which model: --model <folder> or --experiment <spec>.");
+            }
+
+            using var predictor = SentimentPredictor.Load(folder, options);
+            var predictions = predictor.Predict(inputs, cancellationToken: cancellationToken);
+            var json = result.GetValue(CommonOptions.Json);
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                var p = predictions[i];
+                Console.WriteLine(json
+                    ? new JsonObject { ["text"] = inputs[i], ["label"] = p.Label, ["score"] = p.Score }.ToJsonString()
+                    : string.Create(CultureInfo.InvariantCulture, $"{p.Label,-9} {p.Score:0.0000}  {Preview(inputs[i])}"));
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The tokenization the experiment trained with.</summary>
+    static SentimentPredictorOptions FromSpec(ExperimentSpec spec, SentimentPredictorOptions options) => options with
+    {
+        MaxLength = options.MaxLength ?? spec.Tokenizer.MaxLength,
+        Truncation = spec.Tokenizer.Truncation switch
+        {
+            TruncationMode.Tail => Text.TruncationMode.Tail,
+            TruncationMode.HeadTail => Text.TruncationMode.HeadPlusTail,
+            _ => Text.TruncationMode.Head,
+        },
+        HeadTokens = spec.Tokenizer.HeadTokens,
+        StripHtml = spec.Tokenizer.StripHtml,
+        Lowercase = spec.Tokenizer.Lowercase,
+        Device = spec.Training.Device,
+        Precision = spec.Training.Precision,
+    };
+
+    static string Preview(string text) => text.Length <= 70 ? text : text[..67] + "...";
+}
