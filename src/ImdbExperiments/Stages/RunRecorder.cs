@@ -39,7 +39,9 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     public static string RunName(ResolvedSpec spec) => spec.Spec.Tracking.RunName ?? $"{spec.Spec.Name}-{spec.Hash[..8]}";
 
     /// <summary>Opens the run folder (resuming its tracking run if it has one) and logs what is known before training.</summary>
-    public static RunRecorder Start(PipelineContext context, StageOutput split, StageOutput fetch, string device, int threads)
+    /// <param name="openTracker">opens the MLflow run for the run folder (a sweep's child run); null = a run of its own</param>
+    public static RunRecorder Start(PipelineContext context, StageOutput split, StageOutput fetch, string device, int threads,
+        Func<string, RunTracker>? openTracker = null)
     {
         var spec = context.Spec;
         var folder = Path.Combine(context.ArtifactsDirectory, "runs", RunName(spec));
@@ -58,14 +60,15 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
             var tags = new Dictionary<string, string>(TrackingTags.System(spec.SourcePath, (string?)environment["git_commit"]));
             foreach (var (key, value) in spec.Spec.Tracking.Tags) tags[key] = value;
             foreach (var (key, value) in environment) tags["imdbx." + key] = value?.ToString() ?? "";
-            tracker = RunTracker.StartOrResume(new RunStart(folder) { RunName = RunName(spec), Tags = tags }, new TrackingOptions
+            if (openTracker is null)
             {
-                TrackingUri = spec.Spec.Tracking.Uri,
-                ExperimentName = spec.Spec.Tracking.Experiment ?? spec.Spec.Name,
-                BaseDirectory = Directory.GetCurrentDirectory(),
-                GetEnvironmentVariable = context.Environment,
-                Warn = message => context.Log.WriteLine($"tracking  warning: {message}"),
-            });
+                tracker = RunTracker.StartOrResume(new RunStart(folder) { RunName = RunName(spec), Tags = tags }, TrackingOptions(context));
+            }
+            else
+            {
+                tracker = openTracker(folder);
+                tracker.SetTags(tags.Where(t => t.Key != TrackingTags.RunName));
+            }
             tracker.LogParams(spec.Flatten());
             var dataHash = (string?)split.Manifest.Summary["reviews_sha256"] ?? "";
             var source = (string?)fetch.Manifest.Summary["source"] ?? "";
@@ -76,6 +79,16 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         }
         return new RunRecorder(context, folder, tracker);
     }
+
+    /// <summary>Where and how the spec's runs are tracked: tracking.uri (else MLFLOW_TRACKING_URI, else file:./mlruns), tracking.experiment (else the spec name).</summary>
+    public static TrackingOptions TrackingOptions(PipelineContext context) => new()
+    {
+        TrackingUri = context.Spec.Spec.Tracking.Uri,
+        ExperimentName = context.Spec.Spec.Tracking.Experiment ?? context.Spec.Spec.Name,
+        BaseDirectory = Directory.GetCurrentDirectory(),
+        GetEnvironmentVariable = context.Environment,
+        Warn = message => context.Log.WriteLine($"tracking  warning: {message}"),
+    };
 
     public void Started(int totalSteps, int? resumedFromStep) =>
         bar = context.Progress.Start("train", totalSteps, "steps");
@@ -162,7 +175,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
             if (entry.ContainsKey("eval_accuracy"))
             {
                 tracker.LogMetrics(entry.Where(p => p.Key.StartsWith("eval_", StringComparison.Ordinal) && p.Value is JsonValue)
-                    .Where(p => p.Key != "eval_seconds" && p.Value!.GetValueKind() == JsonValueKind.Number)
+                    .Where(p => p.Key is not ("eval_seconds" or "eval_count") && p.Value!.GetValueKind() == JsonValueKind.Number)
                     .Select(p => KeyValuePair.Create("validation/" + p.Key["eval_".Length..], ToDouble(p.Value!))).ToArray(), step);
             }
             else
@@ -178,7 +191,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     static IEnumerable<KeyValuePair<string, double>> Metrics(string prefix, JsonObject metrics)
     {
         foreach (var (key, value) in metrics)
-            if (value is JsonValue number && number.GetValueKind() == JsonValueKind.Number)
+            if (key != "count" && value is JsonValue number && number.GetValueKind() == JsonValueKind.Number)
                 yield return KeyValuePair.Create($"{prefix}/{key}", ToDouble(number));
         if (metrics["confusion_matrix"] is JsonArray matrix)
         {

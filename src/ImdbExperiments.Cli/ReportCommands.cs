@@ -1,0 +1,60 @@
+using System.CommandLine;
+using ImdbExperiments.Reporting;
+using ImdbExperiments.Specs;
+using Spectre.Console;
+
+namespace ImdbExperiments.Cli;
+
+/// <summary><c>imdbx compare</c> and <c>imdbx report</c>: the experiment's runs, read back from the tracking store.</summary>
+static class ReportCommands
+{
+    public static Command Compare()
+    {
+        var command = new Command("compare", "Print a table of the experiment's runs from the tracking store: params that differ, final metrics, duration.")
+        {
+            CommonOptions.Experiment, CommonOptions.Set,
+        };
+        command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
+        {
+            var spec = SpecCommands.LoadSpec(result);
+            var runs = await ReadRunsAsync(spec, cancellationToken);
+            // The table is wide: when the output is not a terminal, don't squeeze it into 80 columns.
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            if (Console.IsOutputRedirected) console.Profile.Width = 200;
+            var sweepMetric = spec.Spec.Sweep?.Metric;
+            ComparisonTable.Build(runs, sweepMetric, spec.Spec.Sweep?.Goal, name => name == sweepMetric || ComparedMetrics.Contains(name)).Write(console);
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Report()
+    {
+        var output = new Option<string?>("--output", "-o") { Description = "The HTML file (default artifacts/reports/<experiment>.html)." };
+        var command = new Command("report", "Write one self-contained HTML report of the experiment's runs: table, curves, sweep plots, confusion matrices.")
+        {
+            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Artifacts, output,
+        };
+        command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
+        {
+            var spec = SpecCommands.LoadSpec(result);
+            var runs = await ReadRunsAsync(spec, cancellationToken);
+            var path = Path.GetFullPath(result.GetValue(output)
+                ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "reports", ExperimentName(spec) + ".html"));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            HtmlReport.Write(path, runs, title: ExperimentName(spec));
+            Console.WriteLine($"report    {Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}  ({runs.Count} runs)");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>What a comparison shows of the many metrics a run logs: the best validation figures and the test figures.</summary>
+    static readonly HashSet<string> ComparedMetrics =
+        ["best_validation/accuracy", "best_validation/f1", "test/accuracy", "test/precision", "test/recall", "test/f1", "test/roc_auc", "test/loss"];
+
+    static string ExperimentName(ResolvedSpec spec) => spec.Spec.Tracking.Experiment ?? spec.Spec.Name;
+
+    static Task<IReadOnlyList<RunRecord>> ReadRunsAsync(ResolvedSpec spec, CancellationToken cancellationToken) =>
+        RunComparison.ReadRunsAsync(spec.Spec.Tracking.Uri, ExperimentName(spec), Directory.GetCurrentDirectory(), cancellationToken: cancellationToken);
+}
