@@ -45,7 +45,7 @@ static class SweepCommands
             var commandStyle = result.GetValue(style) == "imdbx"
                 ? SweepCommandStyle.Imdbx with { Program = ["imdbx", "evaluate"] }
                 : SweepCommandStyle.Cake with { Program = ["dotnet", "cake", "--target=Evaluate"] };
-            var entries = SweepPlanWriter.Entries(pending, experiment, commandStyle);
+            var entries = SweepPlanWriter.Entries(pending, experiment, commandStyle with { Overrides = result.GetValue(CommonOptions.Set) ?? [] });
             Console.Write(result.GetValue(CommonOptions.Json) ? SweepPlanWriter.ToJson(entries, experiment) + "\n" : SweepPlanWriter.ToShell(entries));
             return Task.FromResult(0);
         }));

@@ -13,6 +13,9 @@ public sealed record SweepCommandStyle
     /// <summary>--experiment=x (Cake's syntax) rather than --experiment x.</summary>
     public bool JoinWithEquals { get; init; }
 
+    /// <summary>The sweep's own --set values (key=value), repeated in every trial's command before the trial's values.</summary>
+    public IReadOnlyList<string> Overrides { get; init; } = [];
+
     /// <summary>Arguments after the overrides for one trial, e.g. a run name; none by default.</summary>
     public Func<SweepTrial, IEnumerable<string>>? TrialArguments { get; init; }
 

@@ -95,6 +95,11 @@ public static class SweepPlanWriter
 
         Option(style.ExperimentOption, experiment);
         Option(style.SetOption, DropSweepOverride);
+        foreach (var value in style.Overrides)
+        {
+            Option(style.SetOption, value);
+        }
+
         foreach (var (key, value) in trial.Overrides)
         {
             Option(style.SetOption, $"{key}={value}");
