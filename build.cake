@@ -119,6 +119,11 @@ Task("Report")
     .IsDependentOn("BuildCli")
     .Does(() => imdbx.Run(ImdbxArguments("report", force: false, json: false)));
 
+Task("Bench")
+    .Description("Measures ingest, split, tokenize, MiniLM training steps (fp32, bf16) and inference; prints a table, writes artifacts/bench/*.json.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(new[] { "bench", "--steps", Argument("steps", "3") }));
+
 Task("Sync")
     .Description("Sends tracking events that did not reach the MLflow server (artifacts/runs/*/tracking.jsonl).")
     .IsDependentOn("BuildCli")

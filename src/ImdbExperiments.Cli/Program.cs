@@ -13,6 +13,7 @@ root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(SweepCommands.Create());
 root.Subcommands.Add(ReportCommands.Compare());
 root.Subcommands.Add(ReportCommands.Report());
+root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(CacheCommands.Clean());
 root.Subcommands.Add(TrackingCommands.Sync());
 
