@@ -1,0 +1,81 @@
+using ImdbExperiments.Tests.Support;
+
+namespace ImdbExperiments.Tests.Cli;
+
+public sealed class SweepCommandTests
+{
+    const string Sweep = """
+        name: tiny-sweep
+        seed: 3
+        data:
+          source: synthetic
+          synthetic:
+            reviews_per_label: 200
+        model:
+          init: random
+          random:
+            hidden_size: 32
+            num_hidden_layers: 1
+            num_attention_heads: 2
+            intermediate_size: 64
+            max_position_embeddings: 64
+            vocab_size_limit: 500
+        tokenizer:
+          max_length: 48
+        training:
+          epochs: 1
+          batch_size: 32
+          threads: 1
+        sweep:
+          method: grid
+          parameters:
+            training.learning_rate: [1.0e-3, 3.0e-3]
+          metric: validation/f1
+        """;
+
+    [Fact]
+    public void Sweep_RunsEachTrialAsAChildRun_SkipsFinishedTrialsWhenRestarted_AndFeedsCompareAndReport()
+    {
+        using var project = new TempFolder();
+        Directory.CreateDirectory(project.Combine("experiments"));
+        File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), Sweep);
+
+        var first = ImdbxProcess.Run(project.Path, "sweep", "--experiment", "tiny-sweep");
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.Contains("trial-000  completed", first.Stdout);
+        Assert.Contains("trial-001  completed", first.Stdout);
+        Assert.Single(first.Stdout.Split('\n'), line => line.StartsWith("tokenize  built"));
+
+        var again = ImdbxProcess.Run(project.Path, "sweep", "--experiment", "tiny-sweep");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("trial-000  completed (finished before)", again.Stdout);
+        Assert.Contains("trial-001  completed (finished before)", again.Stdout);
+        Assert.DoesNotContain("train     built", again.Stdout);
+
+        // mlruns/<experiment>/<run>/tags/mlflow.parentRunId of each trial names the one parent run.
+        var experiment = Directory.GetDirectories(project.Combine("mlruns")).Single(d => Path.GetFileName(d) is not ("0" or ".trash"));
+        var runs = Directory.GetDirectories(experiment).Where(d => File.Exists(Path.Combine(d, "meta.yaml"))).ToArray();
+        var parents = runs.Select(r => Path.Combine(r, "tags", "mlflow.parentRunId")).Where(File.Exists).Select(File.ReadAllText).Distinct().ToArray();
+        Assert.Equal(3, runs.Length);
+        var parent = Assert.Single(parents);
+        Assert.Contains(runs, r => Path.GetFileName(r) == parent);
+        Assert.True(File.Exists(Path.Combine(experiment, parent, "metrics", "validation", "f1")), "the parent run carries the best trial's metric");
+
+        var compare = ImdbxProcess.Run(project.Path, "compare", "--experiment", "tiny-sweep");
+        Assert.Equal(0, compare.ExitCode);
+        Assert.Contains("trial-000", compare.Stdout);
+        Assert.Contains("trial-001", compare.Stdout);
+
+        var report = ImdbxProcess.Run(project.Path, "report", "--experiment", "tiny-sweep", "--output", "report.html");
+        Assert.Equal(0, report.ExitCode);
+        var html = File.ReadAllText(project.Combine("report.html"));
+        Assert.Contains("trial-000", html);
+        Assert.Contains("data:image/png;base64,", html);
+        Assert.DoesNotContain("src=\"http", html);
+
+        var plan = ImdbxProcess.Run(project.Path, "sweep", "plan", "--experiment", "tiny-sweep", "--set", "seed=4", "--style", "imdbx");
+        var commands = plan.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, commands.Length);
+        Assert.All(commands, c => Assert.Contains("--set sweep=null --set seed=4 --set training.learning_rate=", c));
+    }
+}
