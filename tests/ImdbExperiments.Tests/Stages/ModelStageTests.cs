@@ -46,10 +46,7 @@ public sealed class ModelStageTests
     {
         using var fixture = new PipelineFixture();
         var random = fixture.Run("model", fixture.WriteSpec(PipelineFixture.SyntheticSpec)).Output;
-        var local = Path.Combine(fixture.Root, "my-bert");
-        Directory.CreateDirectory(local);
-        foreach (var file in Directory.GetFiles(random.PathOf(ModelStage.ModelFolder)))
-            File.Copy(file, Path.Combine(local, Path.GetFileName(file)));
+        var local = fixture.CopyModelFolder(random, "my-bert");
         var spec = fixture.WriteSpec("model:\n  path: my-bert\n", "local.yaml");
 
         var copied = fixture.Run("model", spec).Output;

@@ -52,6 +52,16 @@ sealed class PipelineFixture : IDisposable
         return (output, log.ToString());
     }
 
+    /// <summary>Copies a model stage's Hugging Face folder to <paramref name="name"/> in the project, as a user's local model.</summary>
+    public string CopyModelFolder(StageOutput model, string name)
+    {
+        var local = Path.Combine(Root, name);
+        Directory.CreateDirectory(local);
+        foreach (var file in Directory.GetFiles(model.PathOf(ModelStage.ModelFolder)))
+            File.Copy(file, Path.Combine(local, Path.GetFileName(file)));
+        return local;
+    }
+
     /// <summary>Stage folders published under the cache (ignoring locks and temporaries).</summary>
     public IReadOnlyList<string> Published(string stage)
     {

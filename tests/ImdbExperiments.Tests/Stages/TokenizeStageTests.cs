@@ -54,10 +54,7 @@ public sealed class TokenizeStageTests
     {
         using var fixture = new PipelineFixture();
         var random = fixture.Run("model", fixture.WriteSpec(PipelineFixture.SyntheticSpec)).Output;
-        var local = Path.Combine(fixture.Root, "my-bert");
-        Directory.CreateDirectory(local);
-        foreach (var file in Directory.GetFiles(random.PathOf(ModelStage.ModelFolder)))
-            File.Copy(file, Path.Combine(local, Path.GetFileName(file)));
+        fixture.CopyModelFolder(random, "my-bert");
         var spec = fixture.WriteSpec("""
             seed: 7
             data:
