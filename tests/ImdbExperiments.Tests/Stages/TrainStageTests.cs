@@ -1,8 +1,10 @@
+using ImdbExperiments.Tests.Support;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Training;
 
 namespace ImdbExperiments.Tests.Stages;
 
+[Collection(TorchGlobalStateCollection.Name)]
 public sealed class TrainStageTests
 {
     const string Spec = """

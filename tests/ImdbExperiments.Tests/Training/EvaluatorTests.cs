@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ImdbExperiments.Modeling;
 using ImdbExperiments.Text;
 using ImdbExperiments.Training;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Training;
 

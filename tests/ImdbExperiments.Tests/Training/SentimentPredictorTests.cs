@@ -1,6 +1,7 @@
 using ImdbExperiments.Modeling;
 using ImdbExperiments.Text;
 using ImdbExperiments.Training;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Training;
 

@@ -4,6 +4,7 @@ using ImdbExperiments.Modeling;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Text;
 using ImdbExperiments.Training;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Training;
 

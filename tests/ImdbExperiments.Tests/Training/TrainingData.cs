@@ -7,15 +7,6 @@ using ImdbExperiments.Training;
 namespace ImdbExperiments.Tests.Training;
 
 /// <summary>
-/// Trainer tests share libtorch's global generator (dropout) and thread count, so they run alone, after the rest.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TorchGlobalStateCollection
-{
-    public const string Name = "libtorch global state";
-}
-
-/// <summary>
 /// A tiny BERT and a synthetic task it learns in a few dozen steps: reviews of random filler words in which a
 /// positive one holds "great" and a negative one "awful" (once or twice, anywhere).
 /// </summary>
