@@ -100,6 +100,35 @@ internal static class ReportCharts
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 
+    /// <summary>A 2 x 2 confusion matrix as a heatmap with the count and the share of the actual class in each cell.</summary>
+    public static byte[] ConfusionMatrix(long tn, long fp, long fn, long tp, IReadOnlyList<string> classNames, int width, int height)
+    {
+        using var plot = NewPlot();
+        long[,] counts = { { tn, fp }, { fn, tp } };
+        double[,] shares = new double[2, 2];
+        for (var actual = 0; actual < 2; actual++)
+        {
+            var total = counts[actual, 0] + counts[actual, 1];
+            for (var predicted = 0; predicted < 2; predicted++)
+                shares[actual, predicted] = total == 0 ? 0 : (double)counts[actual, predicted] / total;
+        }
+        var heatmap = plot.Add.Heatmap(shares);
+        heatmap.Colormap = new ScottPlot.Colormaps.Blues();
+        heatmap.FlipVertically = true;
+        for (var actual = 0; actual < 2; actual++)
+        for (var predicted = 0; predicted < 2; predicted++)
+        {
+            var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"{counts[actual, predicted]:N0}\n{shares[actual, predicted]:P1}"), predicted, actual);
+            label.LabelFontSize = 18;
+            label.LabelAlignment = Alignment.MiddleCenter;
+            label.LabelFontColor = shares[actual, predicted] > 0.5 ? Colors.White : Colors.Black;
+        }
+        plot.Axes.Bottom.SetTicks([0, 1], [$"predicted {classNames[0]}", $"predicted {classNames[1]}"]);
+        plot.Axes.Left.SetTicks([0, 1], [$"actual {classNames[0]}", $"actual {classNames[1]}"]);
+        plot.Axes.SetLimits(-0.5, 1.5, 1.5, -0.5);
+        return plot.GetImageBytes(width, height, ImageFormat.Png);
+    }
+
     /// <summary>Log x for learning rates, and for any positive parameter whose values span a factor of 20 or more.</summary>
     internal static bool UseLogScale(string parameter, IReadOnlyList<double> values) =>
         values.Count > 0 && values.All(v => v > 0) &&

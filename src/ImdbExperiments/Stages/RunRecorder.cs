@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ImdbExperiments.Caching;
+using ImdbExperiments.Modeling;
+using ImdbExperiments.Reporting;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Tracking;
 using ImdbExperiments.Training;
@@ -18,6 +20,8 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     public const string SpecFileName = "spec.yaml";
     public const string MetricsFileName = "metrics.json";
     public const string EnvironmentFileName = "environment.json";
+    public const string LossCurveFileName = "loss_curve.png";
+    public const string ConfusionMatrixFileName = "confusion_matrix.png";
 
     readonly PipelineContext context;
     readonly RunTracker? tracker;
@@ -120,6 +124,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         File.Copy(train.PathOf(TrainingHistory.FileName), Path.Combine(Folder, TrainingHistory.FileName), overwrite: true);
         ReplaceDirectory(train.PathOf(TrainStage.ModelFolder), Path.Combine(Folder, TrainStage.ModelFolder));
         if (!loggedLive) ReplayHistory(train.PathOf(TrainingHistory.FileName));
+        WriteLossCurve(train.PathOf(TrainingHistory.FileName));
         var summary = train.Manifest.Summary;
         WriteMetrics(new JsonObject { ["validation"] = summary["validation"]?.DeepClone(), ["best_step"] = summary["best_step"]?.DeepClone() });
         tracker?.LogMetrics(Metrics("best_validation", summary["validation"]!.AsObject()).ToArray(), (int)summary["best_step"]!);
@@ -130,6 +135,9 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     {
         File.Copy(evaluate.PathOf(EvaluationResult.PredictionsFileName), Path.Combine(Folder, EvaluationResult.PredictionsFileName), overwrite: true);
         WriteMetrics(new JsonObject { ["test"] = evaluate.Manifest.Summary["test"]?.DeepClone() });
+        if (evaluate.Manifest.Summary["test"]?["confusion_matrix"] is JsonArray matrix)
+            File.WriteAllBytes(Path.Combine(Folder, ConfusionMatrixFileName), RunCharts.ConfusionMatrix(
+                (long)matrix[0]![0]!, (long)matrix[0]![1]!, (long)matrix[1]![0]!, (long)matrix[1]![1]!, HfModelFolder.DefaultLabels));
         tracker?.LogMetrics(Metrics("test", evaluate.Manifest.Summary["test"]!.AsObject()).ToArray(), step);
     }
 
@@ -138,7 +146,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     {
         ended = true;
         if (tracker is null) return null;
-        foreach (var file in new[] { SpecFileName, MetricsFileName, EnvironmentFileName, TrainingHistory.FileName, EvaluationResult.PredictionsFileName })
+        foreach (var file in new[] { SpecFileName, MetricsFileName, EnvironmentFileName, TrainingHistory.FileName, EvaluationResult.PredictionsFileName, LossCurveFileName, ConfusionMatrixFileName })
             if (File.Exists(Path.Combine(Folder, file))) tracker.LogArtifact(Path.Combine(Folder, file));
         if (context.Spec.Spec.Tracking.LogModel && Directory.Exists(Path.Combine(Folder, TrainStage.ModelFolder)))
             tracker.LogArtifact(Path.Combine(Folder, TrainStage.ModelFolder), TrainStage.ModelFolder);
@@ -163,6 +171,16 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
             if (!ended) await tracker.EndAsync(RunStatus.Killed);
             await tracker.DisposeAsync();
         }
+    }
+
+    void WriteLossCurve(string historyPath)
+    {
+        var points = File.ReadLines(historyPath)
+            .Select(line => JsonNode.Parse(line) as JsonObject)
+            .Where(entry => entry?["loss"] is JsonValue loss && loss.GetValueKind() == JsonValueKind.Number)
+            .Select(entry => ((long)entry!["step"]!, ToDouble(entry["loss"]!)))
+            .ToArray();
+        if (points.Length > 0) File.WriteAllBytes(Path.Combine(Folder, LossCurveFileName), RunCharts.LossCurve(points, Path.GetFileName(Folder)));
     }
 
     void ReplayHistory(string historyPath)

@@ -1,0 +1,14 @@
+using ImdbExperiments.Tracking;
+
+namespace ImdbExperiments.Reporting;
+
+/// <summary>The PNG charts a single run carries as artifacts: its training loss curve and its confusion matrix.</summary>
+public static class RunCharts
+{
+    public static byte[] LossCurve(IReadOnlyList<(long Step, double Loss)> points, string runName) =>
+        ReportCharts.Curves([(runName, ReportCharts.RunColors(1)[0], true, points.Select(p => new Metric("train/loss", p.Loss, 0, p.Step)).ToArray())],
+            "train/loss", 800, 450, legend: false);
+
+    public static byte[] ConfusionMatrix(long tn, long fp, long fn, long tp, IReadOnlyList<string> classNames) =>
+        ReportCharts.ConfusionMatrix(tn, fp, fn, tp, classNames, 560, 480);
+}

@@ -1,0 +1,116 @@
+using ImdbExperiments.Caching;
+using ImdbExperiments.Specs;
+using ImdbExperiments.Stages;
+using ImdbExperiments.Tests.Support;
+using ImdbExperiments.Training;
+
+namespace ImdbExperiments.Tests.Stages;
+
+[Collection(TorchGlobalStateCollection.Name)]
+public sealed class ExperimentRunTests
+{
+    const string Spec = """
+        name: recorded
+        seed: 5
+        data:
+          source: synthetic
+          synthetic:
+            reviews_per_label: 150
+        model:
+          init: random
+          random:
+            hidden_size: 32
+            num_hidden_layers: 1
+            num_attention_heads: 2
+            intermediate_size: 64
+            max_position_embeddings: 64
+            vocab_size_limit: 500
+        tokenizer:
+          max_length: 48
+        training:
+          epochs: 1
+          batch_size: 32
+          log_every: 2
+          threads: 1
+        tracking:
+          uri: file:./mlruns
+          tags:
+            team: nlp
+        """;
+
+    static PipelineContext Context(TempFolder project)
+    {
+        File.WriteAllText(project.Combine("recorded.yaml"), Spec);
+        var artifacts = project.Combine("artifacts");
+        return new PipelineContext
+        {
+            Spec = SpecLoader.Load(project.Combine("recorded.yaml"), [], project.Path),
+            Cache = new StageCache(Path.Combine(artifacts, "cache"), ToolVersions.Current()),
+            ArtifactsDirectory = artifacts,
+        };
+    }
+
+    [Fact]
+    public async Task Evaluate_WritesTheRunFolder_AndAFinishedMlflowRunWithParamsMetricsTagsAndArtifacts()
+    {
+        using var project = new TempFolder();
+        var previous = Directory.GetCurrentDirectory();
+        Directory.SetCurrentDirectory(project.Path);  // file:./mlruns is relative to where the command runs
+        try
+        {
+            var run = await ExperimentRun.RunAsync(Context(project), evaluate: true, CancellationToken.None);
+
+            foreach (var file in new[] { "spec.yaml", "environment.json", "metrics.json", "history.jsonl", "predictions.csv", "loss_curve.png", "confusion_matrix.png", "model/model.safetensors" })
+                Assert.True(File.Exists(Path.Combine(run.RunFolder, file)), file);
+            Assert.Contains("\"test\"", File.ReadAllText(Path.Combine(run.RunFolder, "metrics.json")));
+            Assert.True(run.Tracking!.AllSent);
+
+            var runFolder = Directory.GetDirectories(project.Combine("mlruns"), run.Tracking.RunId!, SearchOption.AllDirectories).Single();
+            Assert.Contains("status: 3", File.ReadAllText(Path.Combine(runFolder, "meta.yaml")));
+            Assert.Equal("5E-05", File.ReadAllText(Path.Combine(runFolder, "params", "training.learning_rate")));  // the default, as the resolved spec writes it
+            Assert.Equal("nlp", File.ReadAllText(Path.Combine(runFolder, "tags", "team")));
+            Assert.Equal(Context(project).Spec.Hash, File.ReadAllText(Path.Combine(runFolder, "tags", "imdbx.spec_hash")));
+            Assert.NotEmpty(File.ReadAllLines(Path.Combine(runFolder, "metrics", "train", "loss")));
+            Assert.True(File.Exists(Path.Combine(runFolder, "metrics", "validation", "f1")));
+            Assert.True(File.Exists(Path.Combine(runFolder, "metrics", "test", "accuracy")));
+            Assert.True(File.Exists(Path.Combine(runFolder, "artifacts", "predictions.csv")));
+            Assert.True(File.Exists(Path.Combine(runFolder, "artifacts", "confusion_matrix.png")));
+            Assert.True(File.Exists(Path.Combine(runFolder, "artifacts", "model", "config.json")));
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(previous);
+        }
+    }
+
+    [Fact]
+    public async Task CancelledTraining_EndsTheRunAsKilled_AndKeepsItsCheckpoint()
+    {
+        using var project = new TempFolder();
+        var previous = Directory.GetCurrentDirectory();
+        Directory.SetCurrentDirectory(project.Path);
+        try
+        {
+            using var stop = new CancellationTokenSource();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                ExperimentRun.RunAsync(Context(project) with { Spec = SpecLoader.Load(project.Combine("recorded.yaml"), ["training.checkpoint_every=2"], project.Path) },
+                    evaluate: false, stop.Token, observer: new CancelAt(4, stop)));
+
+            var meta = Directory.GetFiles(project.Combine("mlruns"), "meta.yaml", SearchOption.AllDirectories)
+                .Single(m => File.ReadAllText(m).Contains("run_id:"));
+            Assert.Contains("status: 5", File.ReadAllText(meta));
+            Assert.NotEmpty(Directory.GetDirectories(project.Combine("artifacts", "work", "train"), "step-*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(previous);
+        }
+    }
+
+    sealed class CancelAt(int step, CancellationTokenSource stop) : ITrainingObserver
+    {
+        public void Started(int totalSteps, int? resumedFromStep) { }
+        public void Step(TrainingProgress progress) { if (progress.Step == step) stop.Cancel(); }
+        public void Evaluation(EvaluationRecord evaluation) { }
+    }
+}
