@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Data;
 
@@ -13,7 +13,7 @@ internal sealed record LocalHttpResponse(int Status, byte[] Body)
 {
     public Dictionary<string, string> Headers { get; init; } = [];
 
-    /// <summary>Close the connection after this many body bytes (Content-Length still announces all of them).</summary>
+    /// <summary>Close the connection after this many body bytes, at least one (Content-Length still announces all of them).</summary>
     public int? DropAfter { get; init; }
 
     /// <summary>Send this many body bytes, then send nothing more while keeping the connection open.</summary>
@@ -45,129 +45,59 @@ internal sealed record LocalHttpResponse(int Status, byte[] Body)
     }
 }
 
-/// <summary>A minimal HTTP/1.1 server on 127.0.0.1 and a free port, one request per connection, for download tests.</summary>
+/// <summary>A download server on 127.0.0.1 and a free port, one request per connection, that can misbehave as <see cref="LocalHttpResponse"/> says.</summary>
 internal sealed class LocalHttpServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Func<LocalHttpRequest, LocalHttpResponse> _handler;
-    private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<LocalHttpRequest> _requests = new();
     private readonly ConcurrentDictionary<string, int> _attempts = new();
-    private readonly ConcurrentBag<Task> _connections = [];
-    private readonly Task _acceptLoop;
+    private readonly LoopbackHttpServer _server;
 
     public LocalHttpServer(Func<LocalHttpRequest, LocalHttpResponse> handler)
     {
         _handler = handler;
-        _listener.Start();
-        _acceptLoop = AcceptLoopAsync();
+        _server = new LoopbackHttpServer(ServeAsync);
     }
 
     public IReadOnlyList<LocalHttpRequest> Requests => _requests.ToArray();
 
-    public Uri Url(string path) => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{path}");
+    public Uri Url(string path) => _server.Url(path);
 
     /// <summary>A URL on 127.0.0.1 where nothing listens: connecting to it is refused, like a machine without network.</summary>
-    public static Uri RefusedUrl(string path)
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return new Uri($"http://127.0.0.1:{port}{path}");
-    }
+    public static Uri RefusedUrl(string path) => new($"http://127.0.0.1:{LoopbackHttpServer.FreePort()}{path}");
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private async Task ServeAsync(HttpListenerContext context, CancellationToken stopping)
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
+        var path = context.Request.RawUrl!;
+        var request = new LocalHttpRequest(path, context.Request.Headers["Range"], _attempts.AddOrUpdate(path, 1, (_, n) => n + 1));
+        _requests.Enqueue(request);
+        var response = _handler(request);
+
+        var http = context.Response;
+        http.KeepAlive = false;
+        foreach (var (name, value) in response.Headers)
         {
-            await _acceptLoop;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
+            http.Headers[name] = value;
         }
 
-        await Task.WhenAll(_connections);
-        _stop.Dispose();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
+        if (response.DropAfter is { } drop && drop < response.Body.Length)
         {
-            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _connections.Add(Task.Run(() => ServeAsync(client)));
+            http.StatusCode = response.Status;
+            await LoopbackHttpServer.CutOffAsync(http, response.Body.Length, response.Body.AsMemory(0, drop), stopping);
         }
-    }
-
-    private async Task ServeAsync(TcpClient client)
-    {
-        using var _ = client;
-        try
+        else if (response.StallAfter is { } stall)
         {
-            var stream = client.GetStream();
-            string head = await ReadHeadAsync(stream);
-            string[] lines = head.Split("\r\n");
-            string path = lines[0].Split(' ')[1];
-            string? range = lines.Skip(1)
-                .Select(l => l.Split(':', 2))
-                .Where(p => p.Length == 2 && p[0].Trim().Equals("Range", StringComparison.OrdinalIgnoreCase))
-                .Select(p => p[1].Trim())
-                .FirstOrDefault();
-            var request = new LocalHttpRequest(path, range, _attempts.AddOrUpdate(path, 1, (_, n) => n + 1));
-            _requests.Enqueue(request);
-            var response = _handler(request);
-
-            var header = new StringBuilder($"HTTP/1.1 {response.Status} {Reason(response.Status)}\r\n");
-            header.Append($"Content-Length: {response.Body.Length}\r\nConnection: close\r\n");
-            foreach (var (name, value) in response.Headers)
-            {
-                header.Append($"{name}: {value}\r\n");
-            }
-
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(header.Append("\r\n").ToString()), _stop.Token);
-            int send = Math.Min(response.Body.Length, response.DropAfter ?? response.StallAfter ?? int.MaxValue);
-            await stream.WriteAsync(response.Body.AsMemory(0, send), _stop.Token);
-            await stream.FlushAsync(_stop.Token);
-            if (response.StallAfter is not null)
-            {
-                await Task.Delay(Timeout.Infinite, _stop.Token);
-            }
+            http.StatusCode = response.Status;
+            http.ContentLength64 = response.Body.Length;
+            await http.OutputStream.WriteAsync(response.Body.AsMemory(0, Math.Min(stall, response.Body.Length)), stopping);
+            await http.OutputStream.FlushAsync(stopping);
+            await Task.Delay(Timeout.Infinite, stopping);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        else
         {
-            // The client went away or the test ended: nothing to serve.
+            await LoopbackHttpServer.RespondAsync(http, response.Status, response.Body, cancellationToken: stopping);
         }
     }
-
-    private async Task<string> ReadHeadAsync(NetworkStream stream)
-    {
-        var head = new List<byte>();
-        var one = new byte[1];
-        while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
-        {
-            if (await stream.ReadAsync(one, _stop.Token) == 0)
-            {
-                throw new IOException("client closed before the end of the request head");
-            }
-
-            head.Add(one[0]);
-        }
-
-        return Encoding.ASCII.GetString(head.ToArray(), 0, head.Count - 4);
-    }
-
-    private static string Reason(int status) => status switch
-    {
-        200 => "OK",
-        206 => "Partial Content",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        416 => "Range Not Satisfiable",
-        429 => "Too Many Requests",
-        503 => "Service Unavailable",
-        _ => "Status",
-    };
 }
