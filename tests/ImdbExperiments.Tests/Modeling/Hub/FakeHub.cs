@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Modeling.Hub;
 
@@ -43,39 +43,20 @@ internal sealed class FakeHub : IDisposable
 {
     public const string RepoId = "acme/tiny-bert";
 
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<FakeHubRequest> _requests = new();
     private readonly ConcurrentQueue<(Func<FakeHubRequest, bool> When, FakeHubFault Fault)> _faults = new();
     private readonly ConcurrentDictionary<string, string> _branches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, FakeHubFile>> _commits = new(StringComparer.Ordinal);
-    private readonly Task _loop;
+    private readonly LoopbackHttpServer _hub;
+    private readonly LoopbackHttpServer _cdn;
 
     public FakeHub()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            (HubPort, CdnPort) = (FreePort(), FreePort());
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add($"http://127.0.0.1:{HubPort}/");
-            _listener.Prefixes.Add($"http://127.0.0.1:{CdnPort}/");
-            try
-            {
-                _listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                // A free port was taken between probing and binding; try others.
-            }
-        }
-        _loop = Task.Run(AcceptLoopAsync);
+        _hub = new LoopbackHttpServer((context, stopping) => HandleAsync(context, toCdn: false, stopping));
+        _cdn = new LoopbackHttpServer((context, stopping) => HandleAsync(context, toCdn: true, stopping));
     }
 
-    public int HubPort { get; private set; }
-
-    public int CdnPort { get; private set; }
-
-    public string Endpoint => $"http://127.0.0.1:{HubPort}";
+    public string Endpoint => _hub.BaseUri;
 
     /// <summary>When set, resolve requests need "Authorization: Bearer {token}" (a private repo).</summary>
     public string? RequiredToken { get; set; }
@@ -102,75 +83,33 @@ internal sealed class FakeHub : IDisposable
 
     public void Dispose()
     {
-        _listener.Close();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-            // The accept loop ends by throwing when the listener closes.
-        }
+        _hub.Dispose();
+        _cdn.Dispose();
     }
 
-    private static int FreePort()
+    private async Task HandleAsync(HttpListenerContext context, bool toCdn, CancellationToken stopping)
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
+        var rawPath = context.Request.RawUrl!.Split('?')[0];
+        var request = new FakeHubRequest(
+            context.Request.HttpMethod, rawPath, toCdn, context.Request.Headers["Range"], context.Request.Headers["Authorization"]);
+        _requests.Enqueue(request);
+
+        FakeHubFault? fault = null;
+        if (_faults.TryPeek(out var next) && next.When(request) && _faults.TryDequeue(out var taken))
+            fault = taken.Fault;
+        if (fault is { Status: > 0 })
+        {
+            Fail(context.Response, fault.Status, fault.ErrorCode, fault.ErrorMessage, commit: null);
+            return;
+        }
+
+        if (request.ToCdn)
+            await ServeCdnAsync(context, request, fault?.CutAfterBytes, stopping);
+        else
+            await ServeResolveAsync(context, request, fault?.CutAfterBytes, stopping);
     }
 
-    private async Task AcceptLoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
-    {
-        var response = context.Response;
-        try
-        {
-            var rawPath = context.Request.RawUrl!.Split('?')[0];
-            var request = new FakeHubRequest(
-                context.Request.HttpMethod, rawPath, context.Request.LocalEndPoint.Port == CdnPort,
-                context.Request.Headers["Range"], context.Request.Headers["Authorization"]);
-            _requests.Enqueue(request);
-
-            FakeHubFault? fault = null;
-            if (_faults.TryPeek(out var next) && next.When(request) && _faults.TryDequeue(out var taken))
-                fault = taken.Fault;
-            if (fault is { Status: > 0 })
-            {
-                Fail(response, fault.Status, fault.ErrorCode, fault.ErrorMessage, commit: null);
-                return;
-            }
-
-            if (request.ToCdn)
-                await ServeCdnAsync(context, request, fault?.CutAfterBytes);
-            else
-                await ServeResolveAsync(context, request, fault?.CutAfterBytes);
-        }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
-        {
-            // The client went away; nothing to answer.
-        }
-    }
-
-    private async Task ServeResolveAsync(HttpListenerContext context, FakeHubRequest request, int? cutAfter)
+    private async Task ServeResolveAsync(HttpListenerContext context, FakeHubRequest request, int? cutAfter, CancellationToken stopping)
     {
         var response = context.Response;
         var parts = request.RawPath.TrimStart('/').Split('/');
@@ -215,7 +154,7 @@ internal sealed class FakeHub : IDisposable
         {
             // The Hub's own ETag on the redirect is not the content hash; X-Linked-Etag is.
             response.StatusCode = 302;
-            response.Headers["Location"] = $"http://127.0.0.1:{CdnPort}/cdn/{file.Sha256}?X-Amz-Signature=fake";
+            response.Headers["Location"] = $"{_cdn.BaseUri}/cdn/{file.Sha256}?X-Amz-Signature=fake";
             response.Headers["ETag"] = "\"redirect-etag-not-a-hash\"";
             response.Headers["X-Linked-Etag"] = $"\"{file.Sha256}\"";
             response.Headers["X-Linked-Size"] = file.Content.Length.ToString(CultureInfo.InvariantCulture);
@@ -232,10 +171,10 @@ internal sealed class FakeHub : IDisposable
             return;
         }
         response.Headers["ETag"] = $"W/\"{file.GitSha1}\"";
-        await WriteBodyAsync(context, file.Content, cutAfter);
+        await WriteBodyAsync(context, file.Content, cutAfter, stopping);
     }
 
-    private async Task ServeCdnAsync(HttpListenerContext context, FakeHubRequest request, int? cutAfter)
+    private async Task ServeCdnAsync(HttpListenerContext context, FakeHubRequest request, int? cutAfter, CancellationToken stopping)
     {
         var sha = request.RawPath.Split('/').Last();
         var file = _commits.Values.SelectMany(files => files.Values).FirstOrDefault(f => f.Lfs && f.Sha256 == sha);
@@ -245,7 +184,7 @@ internal sealed class FakeHub : IDisposable
             return;
         }
         if (CdnGate is { } gate)
-            await gate;
+            await gate.WaitAsync(stopping);
         var content = file.Content;
         if (CorruptLfsBodies)
         {
@@ -253,10 +192,10 @@ internal sealed class FakeHub : IDisposable
             content[content.Length / 2] ^= 0xFF;
         }
         context.Response.Headers["ETag"] = "\"cdn-etag\"";
-        await WriteBodyAsync(context, content, cutAfter);
+        await WriteBodyAsync(context, content, cutAfter, stopping);
     }
 
-    private static async Task WriteBodyAsync(HttpListenerContext context, byte[] content, int? cutAfter)
+    private static async Task WriteBodyAsync(HttpListenerContext context, byte[] content, int? cutAfter, CancellationToken stopping)
     {
         var response = context.Response;
         var start = 0;
@@ -273,14 +212,12 @@ internal sealed class FakeHub : IDisposable
             return;
         }
         var body = content.AsMemory(start);
-        if (cutAfter is { } cut)
+        if (cutAfter is { } cut && cut < body.Length)
         {
-            await response.OutputStream.WriteAsync(body[..Math.Min(cut, body.Length)]);
-            await response.OutputStream.FlushAsync();
-            response.Abort();
+            await LoopbackHttpServer.CutOffAsync(response, body.Length, body[..cut], stopping);
             return;
         }
-        await response.OutputStream.WriteAsync(body);
+        await response.OutputStream.WriteAsync(body, stopping);
         response.Close();
     }
 
