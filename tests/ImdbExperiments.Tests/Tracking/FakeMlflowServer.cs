@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Tracking;
 
@@ -13,36 +13,43 @@ namespace ImdbExperiments.Tests.Tracking;
 /// Validation, limits, messages and error shapes follow MLflow's server (mlflow/server/handlers.py,
 /// mlflow/utils/validation.py, mlflow/exceptions.py): errors are {"error_code", "message"} with MLflow's HTTP
 /// status; empty lists and unset fields are omitted, as protobuf's JSON printer does. Stores metrics the way the
-/// file store does (nothing collapsed), so a duplicate sent by a client stays visible.
+/// file store does (nothing collapsed), so a duplicate sent by a client stays visible. Runs are answered as MLflow's Run
+/// message: info, data (metrics: each key's latest point; params; tags) and inputs.
 /// </summary>
 public sealed partial class FakeMlflowServer : IDisposable
 {
-    public enum Availability { Up, Unavailable503, DropConnections }
+    /// <summary>How the server answers: normally, 503 to everything, by cutting every answer, or not at all (connections refused).</summary>
+    public enum Availability { Up, Unavailable503, DropConnections, Down }
 
     private const int MaxRequestBytes = 1_000_000;
-    private readonly HttpListener _listener = new();
+    private readonly LoopbackHttpServer _server;
     private readonly Lock _state = new();
     private readonly Dictionary<string, JsonObject> _experiments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FakeRun> _runs = new(StringComparer.Ordinal);
-    private readonly Task _loop;
     private int _nextExperiment = 1;
+    private Availability _mode = Availability.Up;
 
     public FakeMlflowServer()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Uri = $"http://127.0.0.1:{port}";
-        _listener.Prefixes.Add(Uri + "/");
-        _listener.Start();
         _experiments["0"] = Experiment("0", "Default");
-        _loop = Task.Run(AcceptLoopAsync);
+        _server = new LoopbackHttpServer(HandleAsync, oneAtATime: true);
     }
 
-    public string Uri { get; }
+    public string Uri => _server.BaseUri;
 
-    public Availability Mode { get; set; } = Availability.Up;
+    /// <summary>Down stops listening; any other mode listens again, on the same port.</summary>
+    public Availability Mode
+    {
+        get => _mode;
+        set
+        {
+            _mode = value;
+            if (value == Availability.Down)
+                _server.StopAsync().GetAwaiter().GetResult();
+            else
+                _server.Start();
+        }
+    }
 
     /// <summary>A file-store-backed server answers a changed param inside log-batch with 500 INTERNAL_ERROR.</summary>
     public bool FileStoreBacked { get; set; }
@@ -55,6 +62,15 @@ public sealed partial class FakeMlflowServer : IDisposable
 
     /// <summary>When set, requests must carry this Authorization header value.</summary>
     public string? RequiredAuthorization { get; set; }
+
+    /// <summary>When set, runs/search answers at most this many runs a page, whatever max_results asks (so clients must page).</summary>
+    public int? RunsPerSearchPage { get; set; }
+
+    /// <summary>When set, metrics/get-history answers at most this many points a page, whatever max_results asks.</summary>
+    public int? PointsPerHistoryPage { get; set; }
+
+    /// <summary>Spell the int64 fields of runs and metrics as JSON strings, as protobuf's JSON mapping does (MLflow turns them back into numbers).</summary>
+    public bool Int64AsStrings { get; set; }
 
     public List<RecordedRequest> Requests { get; } = [];
 
@@ -87,74 +103,64 @@ public sealed partial class FakeMlflowServer : IDisposable
             return _experiments.Values.FirstOrDefault(e => (string?)e["name"] == name)?["experiment_id"]?.GetValue<string>();
     }
 
-    public void Dispose()
+    /// <summary>Creates an experiment as experiments/create would, without a request; returns its id.</summary>
+    public string AddExperiment(string name)
     {
-        _listener.Close();
+        lock (_state)
+            return (string)CreateExperiment(new JsonObject { ["name"] = name }).Item2["experiment_id"]!;
+    }
+
+    /// <summary>Stores a run as it is, without a request: for a test that serves runs made elsewhere.</summary>
+    public void AddRun(FakeRun run)
+    {
+        lock (_state)
+        {
+            if (!_experiments.ContainsKey(run.ExperimentId))
+                throw new ArgumentException($"Experiment {run.ExperimentId} does not exist; add it first.", nameof(run));
+            _runs.Add(run.RunId, run);
+        }
+    }
+
+    public void Dispose() => _server.Dispose();
+
+    private async Task HandleAsync(HttpListenerContext context, CancellationToken stopping)
+    {
         try
         {
-            _loop.Wait(TimeSpan.FromSeconds(5));
+            await AnswerAsync(context, stopping);
         }
-        catch (AggregateException)
+        catch (Exception exception) when (exception is not (HttpListenerException or IOException or ObjectDisposedException or OperationCanceledException))
         {
+            await RespondAsync(context, 500, Error("INTERNAL_ERROR", "fake server bug: " + exception.Message));
         }
     }
 
-    private async Task AcceptLoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception exception) when (exception is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-            try
-            {
-                Handle(context);
-            }
-            catch (Exception exception)
-            {
-                try
-                {
-                    Respond(context, 500, Error("INTERNAL_ERROR", "fake server bug: " + exception.Message));
-                }
-                catch (Exception)
-                {
-                }
-            }
-        }
-    }
-
-    private void Handle(HttpListenerContext context)
+    private async Task AnswerAsync(HttpListenerContext context, CancellationToken stopping)
     {
         var request = context.Request;
         byte[] body;
         using (var memory = new MemoryStream())
         {
-            request.InputStream.CopyTo(memory);
+            await request.InputStream.CopyToAsync(memory, stopping);
             body = memory.ToArray();
         }
         var path = request.Url!.AbsolutePath;
         if (Mode == Availability.DropConnections)
         {
             Record(request.HttpMethod, path, body, null, 0);
-            Drop(context);
+            await DropAsync(context);
             return;
         }
         if (Mode == Availability.Unavailable503)
         {
             Record(request.HttpMethod, path, body, null, 503);
-            Respond(context, 503, Error("TEMPORARILY_UNAVAILABLE", "The server is temporarily unavailable."));
+            await RespondAsync(context, 503, Error("TEMPORARILY_UNAVAILABLE", "The server is temporarily unavailable."));
             return;
         }
         if (RequiredAuthorization is not null && request.Headers["Authorization"] != RequiredAuthorization)
         {
             Record(request.HttpMethod, path, body, null, 401);
-            Respond(context, 401, Error("UNAUTHENTICATED", "You are not authenticated. Please provide valid credentials."));
+            await RespondAsync(context, 401, Error("UNAUTHENTICATED", "You are not authenticated. Please provide valid credentials."));
             return;
         }
 
@@ -167,7 +173,7 @@ public sealed partial class FakeMlflowServer : IDisposable
             }
             catch (JsonException exception)
             {
-                Respond(context, 400, Error("BAD_REQUEST", "Malformed JSON: " + exception.Message));
+                await RespondAsync(context, 400, Error("BAD_REQUEST", "Malformed JSON: " + exception.Message));
                 return;
             }
         }
@@ -201,10 +207,10 @@ public sealed partial class FakeMlflowServer : IDisposable
         if (path.EndsWith("/runs/log-batch", StringComparison.Ordinal) && result.Status == 200 && DropLogBatchAnswersAfterApplying > 0)
         {
             DropLogBatchAnswersAfterApplying--;
-            Drop(context);
+            await DropAsync(context);
             return;
         }
-        Respond(context, result.Status, result.Body);
+        await RespondAsync(context, result.Status, result.Body);
     }
 
     private void Record(string method, string path, byte[] body, JsonObject? json, int status)
@@ -393,7 +399,7 @@ public sealed partial class FakeMlflowServer : IDisposable
         }
         var offset = int.TryParse((string?)json["page_token"], out var o) ? o : 0;
         var hits = _runs.Values.Where(run => ids.Contains(run.ExperimentId) && matches(run)).OrderByDescending(run => run.StartTime).ToList();
-        var page = hits.Skip(offset).Take((int)maxResults).ToList();
+        var page = hits.Skip(offset).Take((int)Math.Min(maxResults, RunsPerSearchPage ?? int.MaxValue)).ToList();
         var response = new JsonObject();
         if (page.Count > 0)
             response["runs"] = new JsonArray(page.Select(run => (JsonNode)RunJson(run)).ToArray());
@@ -409,17 +415,11 @@ public sealed partial class FakeMlflowServer : IDisposable
         var run = FindRun(runId);
         var all = run.Metrics.Where(metric => metric.Key == key).ToList();
         var offset = int.TryParse(pageToken, out var o) ? o : 0;
-        var size = int.TryParse(maxResults, out var m) && m > 0 ? m : all.Count;
+        var size = Math.Min(int.TryParse(maxResults, out var m) && m > 0 ? m : all.Count, PointsPerHistoryPage ?? int.MaxValue);
         var page = all.Skip(offset).Take(size).ToList();
         var response = new JsonObject();
         if (page.Count > 0)
-            response["metrics"] = new JsonArray(page.Select(metric => (JsonNode)new JsonObject
-            {
-                ["key"] = metric.Key,
-                ["value"] = ValueNode(metric.Value),
-                ["timestamp"] = metric.Timestamp,
-                ["step"] = metric.Step,
-            }).ToArray());
+            response["metrics"] = new JsonArray(page.Select(MetricJson).ToArray());
         if (offset + page.Count < all.Count)
             response["next_page_token"] = (offset + page.Count).ToString(CultureInfo.InvariantCulture);
         return (200, response);
@@ -445,6 +445,12 @@ public sealed partial class FakeMlflowServer : IDisposable
     private JsonObject RunJson(FakeRun run)
     {
         var data = new JsonObject();
+        // Each key's latest point, chosen as MLflow's stores do: the largest (step, timestamp, value).
+        var latest = run.Metrics.GroupBy(m => m.Key, StringComparer.Ordinal)
+            .Select(points => points.MaxBy(m => (m.Step, m.Timestamp, double.IsNaN(m.Value) ? double.NegativeInfinity : m.Value)))
+            .ToList();
+        if (latest.Count > 0)
+            data["metrics"] = new JsonArray(latest.Select(MetricJson).ToArray());
         if (run.Params.Count > 0)
             data["params"] = new JsonArray(run.Params.Select(p => (JsonNode)new JsonObject { ["key"] = p.Key, ["value"] = p.Value }).ToArray());
         if (run.Tags.Count > 0)
@@ -468,13 +474,24 @@ public sealed partial class FakeMlflowServer : IDisposable
         info["experiment_id"] = run.ExperimentId;
         info["user_id"] = "fake-user";
         info["status"] = run.Status;
-        info["start_time"] = run.StartTime;
+        info["start_time"] = Int64Json(run.StartTime);
         if (run.EndTime is { } end)
-            info["end_time"] = end;
+            info["end_time"] = Int64Json(end);
         info["artifact_uri"] = $"mlflow-artifacts:/{run.ExperimentId}/{run.RunId}/artifacts";
         info["lifecycle_stage"] = "active";
         return info;
     }
+
+    private JsonNode MetricJson((string Key, double Value, long Timestamp, long Step) metric) => new JsonObject
+    {
+        ["key"] = metric.Key,
+        ["value"] = ValueNode(metric.Value),
+        ["timestamp"] = Int64Json(metric.Timestamp),
+        ["step"] = Int64Json(metric.Step),
+    };
+
+    private JsonNode Int64Json(long value) =>
+        Int64AsStrings ? JsonValue.Create(value.ToString(CultureInfo.InvariantCulture)) : JsonValue.Create(value);
 
     private static JsonObject Experiment(string id, string name) => new()
     {
@@ -561,25 +578,15 @@ public sealed partial class FakeMlflowServer : IDisposable
 
     private static JsonObject Error(string code, string message) => new() { ["error_code"] = code, ["message"] = message };
 
-    // HttpListener's Abort before any byte would still send an empty 200: promise a body, send a little, then cut.
-    private static void Drop(HttpListenerContext context)
+    // A lost answer: promise a body, send a little, then cut.
+    private static Task DropAsync(HttpListenerContext context)
     {
         context.Response.StatusCode = 200;
-        context.Response.ContentLength64 = 1000;
-        context.Response.OutputStream.Write("{\"metr"u8);
-        context.Response.OutputStream.Flush();
-        context.Response.Abort();
+        return LoopbackHttpServer.CutOffAsync(context.Response, 1000, "{\"metr"u8.ToArray());
     }
 
-    private static void Respond(HttpListenerContext context, int status, JsonObject body)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength64 = bytes.Length;
-        context.Response.OutputStream.Write(bytes);
-        context.Response.Close();
-    }
+    private static Task RespondAsync(HttpListenerContext context, int status, JsonObject body) =>
+        LoopbackHttpServer.RespondAsync(context.Response, status, Encoding.UTF8.GetBytes(body.ToJsonString()), "application/json");
 
     [GeneratedRegex(@"^[/\w.\- :]*$")]
     private static partial Regex KeyPattern();

@@ -40,6 +40,7 @@ public sealed class RunTrackerTests
     [Theory]
     [InlineData(FakeMlflowServer.Availability.Unavailable503)]
     [InlineData(FakeMlflowServer.Availability.DropConnections)]
+    [InlineData(FakeMlflowServer.Availability.Down)]
     public async Task Journal_ReplaysMetricsAfterServerOutage(FakeMlflowServer.Availability outage)
     {
         using var temp = new TempFolder();
