@@ -55,14 +55,21 @@ public sealed class RunComparisonTests(TrackedSweepStore store)
     public async Task MlflowServer_GivesTheSameRunsAsTheFileStore_PageByPage()
     {
         var fromFiles = RunComparison.ReadFileStore(store.MlrunsFolder, TrackedSweep.Experiment);
-        using var server = new MlflowSearchServer(TrackedSweep.Experiment, fromFiles) { RequiredAuthorization = "Bearer s3cret-token" };
+        // Pages of two runs and of 50 points, int64 spelled as strings: what a client must also read.
+        using var server = new FakeMlflowServer { RequiredAuthorization = "Bearer s3cret-token", RunsPerSearchPage = 2, PointsPerHistoryPage = 50, Int64AsStrings = true };
+        var experimentId = server.AddExperiment(TrackedSweep.Experiment);
+        foreach (var run in fromFiles)
+        {
+            server.AddRun(Served(run, experimentId));
+        }
+
         var environment = new Dictionary<string, string?> { [MlflowCredentials.TokenVariable] = "s3cret-token" };
 
         var fromServer = await RunComparison.ReadRunsAsync(server.Uri, TrackedSweep.Experiment, getEnvironmentVariable: environment.GetValueOrDefault,
             restOptions: TrackedSweep.Options(server.Uri).Rest);
 
         Assert.Equal(fromFiles.Count, fromServer.Count);
-        Assert.Equal(4, server.Requests.Count(r => r.EndsWith("runs/search", StringComparison.Ordinal)));
+        Assert.Equal(4, server.Requests.Count(r => r.Path.EndsWith("runs/search", StringComparison.Ordinal)));
         foreach (var expected in fromFiles)
         {
             var run = Assert.Single(fromServer, r => r.RunId == expected.RunId);
@@ -104,6 +111,31 @@ public sealed class RunComparisonTests(TrackedSweepStore store)
 
         Assert.Equal(6, runs.Count);
         Assert.DoesNotContain(runs, r => r.RunId == victim.RunId);
+    }
+
+    private static FakeMlflowServer.FakeRun Served(RunRecord run, string experimentId)
+    {
+        var served = new FakeMlflowServer.FakeRun
+        {
+            RunId = run.RunId,
+            ExperimentId = experimentId,
+            Name = run.Name,
+            StartTime = run.StartTime.ToUnixTimeMilliseconds(),
+            EndTime = run.EndTime?.ToUnixTimeMilliseconds(),
+            Status = run.Status.ToString().ToUpperInvariant(),
+        };
+        foreach (var (key, value) in run.Params)
+        {
+            served.Params[key] = value;
+        }
+
+        foreach (var (key, value) in run.Tags)
+        {
+            served.Tags[key] = value;
+        }
+
+        served.Metrics.AddRange(run.MetricHistories.Values.SelectMany(points => points).Select(p => (p.Key, p.Value, p.TimestampMs, p.Step)));
+        return served;
     }
 
     private static void CopyFolder(string from, string to)
