@@ -22,6 +22,7 @@ namespace ImdbExperiments.Tracking;
 public sealed class MlflowRestClient : ITrackingBackend
 {
     private const int MetricHistoryPageSize = 25_000;
+    private const int SearchPageSize = 1000;
     // Room for the envelope ({"run_id": ..., "metrics": [...]}) under MLflow's 1e6-byte request limit.
     private const int ChunkByteBudget = MlflowLimits.MaxBatchRequestBytes - 10_000;
 
@@ -117,9 +118,13 @@ public sealed class MlflowRestClient : ITrackingBackend
         return info;
     }
 
-    /// <summary>One page of runs/search. An empty result comes back from MLflow as <c>{}</c>.</summary>
-    public async Task<(IReadOnlyList<RunInfo> Runs, string? NextPageToken)> SearchRunsAsync(
-        IReadOnlyList<string> experimentIds, string filter, int maxResults = 1000, string? pageToken = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// One page of runs/search over active runs, each with its info and data (params, tags, each metric's latest point).
+    /// An empty result comes back from MLflow as <c>{}</c>.
+    /// </summary>
+    /// <param name="filter">An MLflow search filter; empty matches every run.</param>
+    public async Task<(IReadOnlyList<TrackedRun> Runs, string? NextPageToken)> SearchRunsAsync(
+        IReadOnlyList<string> experimentIds, string filter = "", int maxResults = 1000, string? pageToken = null, CancellationToken cancellationToken = default)
     {
         var body = Json(writer =>
         {
@@ -127,23 +132,39 @@ public sealed class MlflowRestClient : ITrackingBackend
             foreach (var id in experimentIds)
                 writer.WriteStringValue(id);
             writer.WriteEndArray();
-            writer.WriteString("filter", filter);
+            if (filter.Length > 0)
+                writer.WriteString("filter", filter);
             writer.WriteString("run_view_type", "ACTIVE_ONLY");
             writer.WriteNumber("max_results", maxResults);
             if (pageToken is not null)
                 writer.WriteString("page_token", pageToken);
         });
         var response = await CallAsync(HttpMethod.Post, "runs/search", body, null, cancellationToken);
-        var runs = new List<RunInfo>();
+        var runs = new List<TrackedRun>();
         if (response.TryGetProperty("runs", out var array) && array.ValueKind == JsonValueKind.Array)
         {
             foreach (var run in array.EnumerateArray())
             {
                 if (ReadRunInfo(run, null) is { } info)
-                    runs.Add(info);
+                    runs.Add(new TrackedRun(info, ReadRunData(run)));
             }
         }
         return (runs, ReadString(response, "next_page_token") is { Length: > 0 } token ? token : null);
+    }
+
+    /// <summary>Every active run that <paramref name="filter"/> matches, following runs/search's page tokens to the last page.</summary>
+    public async Task<IReadOnlyList<TrackedRun>> SearchAllRunsAsync(IReadOnlyList<string> experimentIds, string filter = "", CancellationToken cancellationToken = default)
+    {
+        var runs = new List<TrackedRun>();
+        string? pageToken = null;
+        do
+        {
+            var (page, next) = await SearchRunsAsync(experimentIds, filter, SearchPageSize, pageToken, cancellationToken);
+            runs.AddRange(page);
+            pageToken = next;
+        }
+        while (pageToken is not null);
+        return runs;
     }
 
     public async Task<RunInfo?> FindRunByTagAsync(string experimentId, string tagKey, string tagValue, CancellationToken cancellationToken = default)
@@ -151,7 +172,7 @@ public sealed class MlflowRestClient : ITrackingBackend
         if (tagValue.IndexOfAny(['\'', '`', '\\']) >= 0 || tagKey.Contains('`'))
             throw new ArgumentException($"Tag '{tagKey}' = '{tagValue}' cannot be searched: quotes and backticks are not supported here.", nameof(tagValue));
         var (runs, _) = await SearchRunsAsync([experimentId], $"tags.`{tagKey}` = '{tagValue}'", 1, null, cancellationToken);
-        return runs.Count > 0 ? runs[0] : null;
+        return runs.Count > 0 ? runs[0].Info : null;
     }
 
     public async Task<IReadOnlyList<RejectedEntity>> LogBatchAsync(string runId, IReadOnlyList<Metric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default)
@@ -628,6 +649,29 @@ public sealed class MlflowRestClient : ITrackingBackend
         var status = ReadString(info, "status") is { } text && Enum.TryParse<RunStatus>(text, ignoreCase: true, out var parsed) ? parsed : RunStatus.Running;
         return new RunInfo(runId, ReadString(info, "experiment_id") ?? "", name, ReadString(info, "artifact_uri") ?? "", status,
             ReadInt64(info, "start_time") ?? 0, ReadInt64(info, "end_time"));
+    }
+
+    private static RunData ReadRunData(JsonElement run)
+    {
+        var data = run.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Object ? d : default;
+        var parameters = ReadEntries(data, "params").Select(entry => new Param(entry.Key, ReadString(entry.Element, "value") ?? "")).ToList();
+        var tags = ReadEntries(data, "tags").Select(entry => new RunTag(entry.Key, ReadString(entry.Element, "value") ?? "")).ToList();
+        var metrics = ReadEntries(data, "metrics")
+            .Select(entry => new Metric(entry.Key, ReadDouble(entry.Element, "value"), ReadInt64(entry.Element, "timestamp") ?? 0, ReadInt64(entry.Element, "step") ?? 0))
+            .ToList();
+        return new RunData(parameters, tags, metrics);
+    }
+
+    // The keyed entries of one of RunData's lists; entries without a key are skipped.
+    private static IEnumerable<(string Key, JsonElement Element)> ReadEntries(JsonElement data, string name)
+    {
+        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty(name, out var array) || array.ValueKind != JsonValueKind.Array)
+            yield break;
+        foreach (var entry in array.EnumerateArray())
+        {
+            if (ReadString(entry, "key") is { } key)
+                yield return (key, entry);
+        }
     }
 
     private static string? TagValue(JsonElement run, string key)

@@ -99,6 +99,18 @@ public sealed class MlflowRestClientTests
     }
 
     [Fact]
+    public async Task Rest_SearchIsRetriedOnServerErrorsLikeEveryCall()
+    {
+        using var server = new FakeMlflowServer { Mode = FakeMlflowServer.Availability.Unavailable503 };
+        using var client = new MlflowRestClient(server.Uri, options: Fast);
+
+        var error = await Assert.ThrowsAsync<TrackingException>(() => client.SearchAllRunsAsync(["0"]));
+
+        Assert.True(error.IsTransient);
+        Assert.Equal(1 + Fast.MaxRetries, server.Requests.Count(r => r.Path.EndsWith("/runs/search")));
+    }
+
+    [Fact]
     public async Task Rest_UnreachableServerIsATransientErrorNamingTheServer()
     {
         using var server = new FakeMlflowServer();
@@ -128,6 +140,38 @@ public sealed class MlflowRestClientTests
         Assert.Null(next);
         Assert.Empty(history);
         Assert.Equal(run.RunId, found?.RunId);
+    }
+
+    [Fact]
+    public async Task Rest_SearchAllRunsFollowsPageTokensAndReturnsParamsTagsAndLatestMetrics()
+    {
+        using var server = new FakeMlflowServer { RequiredAuthorization = "Bearer tok-123456", RunsPerSearchPage = 2, Int64AsStrings = true };
+        using var client = new MlflowRestClient(server.Uri, MlflowCredentials.Bearer("tok-123456"), Fast);
+        var experiment = await client.GetOrCreateExperimentAsync("imdb");
+        var created = new List<RunInfo>();
+        for (var i = 0; i < 5; i++)
+        {
+            var run = await client.CreateRunAsync(experiment, $"run-{i}", 1_700_000_000_000 + i, "alice", [new RunTag("trial", $"t{i}")]);
+            await client.LogBatchAsync(run.RunId,
+                [new Metric("loss", 0.9, 10, 0), new Metric("loss", 0.1 * i, 30, 2), new Metric("loss", 0.5, 20, 1), new Metric("f1", double.NaN, 10, 0)],
+                [new Param("lr", $"{i}e-5")], []);
+            await client.UpdateRunAsync(run.RunId, RunStatus.Finished, 1_700_000_100_000 + i);
+            created.Add(run);
+        }
+
+        var runs = await client.SearchAllRunsAsync([experiment]);
+
+        Assert.Equal(created.Select(r => r.RunId).Order(), runs.Select(r => r.Info.RunId).Order());
+        Assert.Equal(3, server.Requests.Count(r => r.Path.EndsWith("/runs/search")));
+        foreach (var run in runs)
+        {
+            var i = created.FindIndex(c => c.RunId == run.Info.RunId);
+            Assert.Equal(($"run-{i}", RunStatus.Finished, 1_700_000_000_000 + i, (long?)1_700_000_100_000 + i), (run.Info.RunName, run.Info.Status, run.Info.StartTimeMs, run.Info.EndTimeMs));
+            Assert.Equal(new Param("lr", $"{i}e-5"), Assert.Single(run.Data.Params));
+            Assert.Contains(new RunTag("trial", $"t{i}"), run.Data.Tags);
+            Assert.Equal(new Metric("loss", 0.1 * i, 30, 2), Assert.Single(run.Data.LatestMetrics, m => m.Key == "loss"));
+            Assert.True(double.IsNaN(Assert.Single(run.Data.LatestMetrics, m => m.Key == "f1").Value));
+        }
     }
 
     [Theory]
