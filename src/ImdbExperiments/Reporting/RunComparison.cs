@@ -33,8 +33,8 @@ public static class RunComparison
             options = options with { InsecureTls = environment(TrackingUri.InsecureTlsVariable)?.Trim().ToLowerInvariant() is "true" or "1" };
         }
 
-        using var reader = new MlflowRestRunReader(uri, MlflowCredentials.FromEnvironment(environment), options);
-        return await reader.ReadAsync(experimentName, cancellationToken);
+        using var client = new MlflowRestClient(uri, MlflowCredentials.FromEnvironment(environment), options);
+        return await MlflowRestRunReader.ReadAsync(client, experimentName, cancellationToken);
     }
 
     /// <summary>The runs of an experiment in an mlruns folder, read as MLflow's FileStore reads it.</summary>
