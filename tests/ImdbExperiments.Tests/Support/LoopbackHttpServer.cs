@@ -48,11 +48,6 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable, IDisposable
     /// <summary>http://127.0.0.1:{port}, without a trailing slash.</summary>
     public string BaseUri => $"http://127.0.0.1:{Port}";
 
-    public bool IsUp
-    {
-        get { lock (_gate) return _listener is not null; }
-    }
-
     public Uri Url(string pathAndQuery) => new(BaseUri + pathAndQuery);
 
     /// <summary>A port on 127.0.0.1 where nothing listened a moment ago: connecting to it is refused.</summary>
