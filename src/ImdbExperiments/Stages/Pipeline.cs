@@ -22,8 +22,6 @@ public sealed class Pipeline
                 throw new ArgumentException($"--force={forced}: no such stage. Stages: {string.Join(", ", this.stages.Keys)}.");
     }
 
-    public IReadOnlyCollection<string> StageNames => stages.Keys;
-
     public Stage this[string name] => stages.TryGetValue(name, out var stage)
         ? stage
         : throw new ArgumentException($"No stage named '{name}'. Stages: {string.Join(", ", stages.Keys)}.");
