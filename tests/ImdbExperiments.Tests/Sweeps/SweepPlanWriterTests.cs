@@ -11,7 +11,7 @@ public sealed class SweepPlanWriterTests : IDisposable
 
     public void Dispose() => folder.Dispose();
 
-    private IReadOnlyList<SweepTrial> Plan()
+    private IReadOnlyList<SweepTrial> Plan(params string[] overrides)
     {
         folder.Write("sweep.yaml", SpecFolder.Minimal + """
             sweep:
@@ -20,7 +20,7 @@ public sealed class SweepPlanWriterTests : IDisposable
                 tokenizer.truncation: [head, head+tail]
                 tracking.run_name: ["it's mine", "a b"]
             """);
-        return SweepPlanner.Plan(folder.Load("sweep.yaml"));
+        return SweepPlanner.Plan(folder.Load("sweep.yaml", overrides));
     }
 
     [Theory]
@@ -67,6 +67,21 @@ public sealed class SweepPlanWriterTests : IDisposable
             Assert.Equal(trials[entry.Index].SpecHash, folder.Load("sweep.yaml", sets).Hash);
             Assert.Equal(trials[entry.Index].SpecHash, entry.SpecHash);
         }
+    }
+
+    [Fact]
+    public void TheSweepsOwnOverrides_AreRepeatedInEveryCommand_SoEachResolvesToItsTrialsSpec()
+    {
+        var trials = Plan("seed=5", "training.epochs=1");
+        var entries = SweepPlanWriter.Entries(trials, "sweep.yaml", SweepCommandStyle.Imdbx with { Overrides = ["seed=5", "training.epochs=1"] });
+
+        foreach (var entry in entries)
+        {
+            var sets = entry.Arguments.Select((a, i) => (a, i)).Where(x => x.i > 0 && entry.Arguments[x.i - 1] == "--set").Select(x => x.a).ToArray();
+            Assert.Equal(["sweep=null", "seed=5", "training.epochs=1"], sets.Take(3));
+            Assert.Equal(trials[entry.Index].SpecHash, folder.Load("sweep.yaml", sets).Hash);
+        }
+        Assert.NotEqual(Plan()[0].SpecHash, trials[0].SpecHash);
     }
 
     [Fact]
