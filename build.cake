@@ -92,10 +92,9 @@ Task("Predict")
     .IsDependentOn("BuildCli")
     .Does(() =>
     {
-        var arguments = new List<string>(ImdbxArguments("predict", force: false, json: false));
+        var arguments = new List<string>(ImdbxArguments("predict", force: false));
         foreach (var text in texts) arguments.AddRange(new[] { "--text", text });
         if (textFile != "") arguments.AddRange(new[] { "--file", textFile });
-        if (jsonOutput) arguments.Add("--json");
         imdbx.Run(arguments.ToArray());
     });
 

@@ -49,7 +49,29 @@ public static class ExperimentRun
             throw;
         }
         var tracking = await recorder.FinishAsync();
+        if (tracking is { AllSent: true })
+            await SyncEarlierRunsAsync(context, recorder.Folder, cancellationToken);
         return new Result(recorder.Folder, train, evaluated, tracking, pipeline);
+    }
+
+    /// <summary>
+    /// The tracking server took this run: replay what earlier runs left in their journals while it was
+    /// unreachable (what <c>imdbx sync</c> does), so nothing waits for someone to remember Sync.
+    /// </summary>
+    static async Task SyncEarlierRunsAsync(PipelineContext context, string currentRun, CancellationToken cancellationToken)
+    {
+        var runs = Path.Combine(context.ArtifactsDirectory, "runs");
+        if (!Directory.Exists(runs)) return;
+        var pending = Directory.EnumerateFiles(runs, RunJournal.JournalFileName, SearchOption.AllDirectories)
+            .Select(file => Path.GetDirectoryName(file)!)
+            .Where(folder => folder != currentRun && RunJournal.PendingEvents(folder) > 0)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        foreach (var folder in pending)
+        {
+            var result = await TrackingSync.SyncAsync(folder, RunRecorder.TrackingOptions(context), cancellationToken);
+            context.Log.WriteLine($"sync      {Path.GetFileName(folder)}: {result.Outcome.ToString().ToLowerInvariant()}, sent {result.SentEvents}, pending {result.PendingEvents}");
+        }
     }
 
     /// <summary>The recorder exists only once the run's inputs are known; training reports to it (and to the caller's observer) through this.</summary>

@@ -21,6 +21,9 @@ public sealed record PipelineContext
     /// <summary>Told about training steps and evaluations as they happen (progress bar, tracking).</summary>
     public ITrainingObserver? TrainingObserver { get; init; }
 
+    /// <summary>How long the end of a run waits for the tracking server to take what is left in the journal (the rest waits for Sync).</summary>
+    public TimeSpan TrackingFlushTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Environment lookup (a seam for tests): IMDB_ARCHIVE and friends.</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 

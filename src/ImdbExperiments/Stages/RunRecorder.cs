@@ -92,6 +92,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         BaseDirectory = Directory.GetCurrentDirectory(),
         GetEnvironmentVariable = context.Environment,
         Warn = message => context.Log.WriteLine($"tracking  warning: {message}"),
+        FinalFlushTimeout = context.TrackingFlushTimeout,
     };
 
     public void Started(int totalSteps, int? resumedFromStep) =>

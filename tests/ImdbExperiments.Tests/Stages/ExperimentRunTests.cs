@@ -107,6 +107,31 @@ public sealed class ExperimentRunTests
         }
     }
 
+    [Fact]
+    public async Task RunsTheServerMissed_AreSentAtTheEndOfTheNextRun()
+    {
+        using var project = new TempFolder();
+        using var server = new ImdbExperiments.Tests.Tracking.FakeMlflowServer { Mode = ImdbExperiments.Tests.Tracking.FakeMlflowServer.Availability.Unavailable503 };
+        var context = Context(project) with { TrackingFlushTimeout = TimeSpan.FromSeconds(1) };
+        PipelineContext WithSeed(int seed) => context with
+        {
+            Spec = SpecLoader.Load(project.Combine("recorded.yaml"), [$"seed={seed}", $"tracking.uri={server.Uri}"], project.Path),
+        };
+
+        var missed = await ExperimentRun.RunAsync(WithSeed(1), evaluate: false, CancellationToken.None);
+        Assert.False(missed.Tracking!.AllSent);
+        Assert.Empty(server.Runs);
+
+        server.Mode = ImdbExperiments.Tests.Tracking.FakeMlflowServer.Availability.Up;
+        var next = await ExperimentRun.RunAsync(WithSeed(2), evaluate: false, CancellationToken.None);
+
+        Assert.True(next.Tracking!.AllSent);
+        Assert.Equal(2, server.Runs.Count);
+        Assert.All(server.Runs, run => Assert.Equal("FINISHED", run.Status));
+        Assert.All(server.Runs, run => Assert.Contains(run.Metrics, m => m.Key == "train/loss"));
+        Assert.Equal(0, ImdbExperiments.Tracking.RunJournal.PendingEvents(missed.RunFolder));
+    }
+
     sealed class CancelAt(int step, CancellationTokenSource stop) : ITrainingObserver
     {
         public void Started(int totalSteps, int? resumedFromStep) { }
