@@ -41,8 +41,11 @@ static class PredictCommand
             }
             else if (result.GetValue(experiment) is not null)
             {
-                var pipeline = new Pipeline(PipelineStages.Create(), StageCommands.CreateContext(result, experiment) with { Log = Console.Error });
-                folder = (await pipeline.RunAsync("train", cancellationToken)).PathOf(TrainStage.ModelFolder);
+                var context = StageCommands.CreateContext(result, experiment) with { Log = Console.Error };
+                // A model not trained yet is trained as a recorded run, exactly as the Train target would.
+                var train = new Pipeline(PipelineStages.Create(), context with { Log = TextWriter.Null }).TryGetCached("train")
+                            ?? (await ExperimentRun.RunAsync(context, evaluate: false, cancellationToken)).Train;
+                folder = train.PathOf(TrainStage.ModelFolder);
                 options = FromSpec(SpecCommands.LoadSpec(result, experiment).Spec, options);
             }
             else
