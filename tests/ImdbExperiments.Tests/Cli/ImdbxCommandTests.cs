@@ -76,6 +76,46 @@ public sealed class ImdbxCommandTests
     }
 
     [Fact]
+    public void Predict_WithAnExperiment_TrainsItAsARecordedRun_ThenScoresEachText()
+    {
+        using var project = Project("""
+            data:
+              source: synthetic
+              synthetic:
+                reviews_per_label: 100
+            model:
+              init: random
+              random:
+                hidden_size: 32
+                num_hidden_layers: 1
+                num_attention_heads: 2
+                intermediate_size: 64
+                max_position_embeddings: 64
+            tokenizer:
+              max_length: 48
+            training:
+              epochs: 1
+              threads: 1
+            """);
+
+        var (code, stdout, stderr) = ImdbxProcess.Run(project.Path, "predict", "--experiment", "x", "--text", "A wonderful film.", "--text", "Dull.", "--json");
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToArray();
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["A wonderful film.", "Dull."], lines.Select(l => (string)l["text"]!));
+        Assert.All(lines, l => Assert.Contains((string)l["label"]!, new[] { "POSITIVE", "NEGATIVE" }));
+        Assert.All(lines, l => Assert.InRange((double)l["score"]!, 0.5, 1.0));
+        var run = Assert.Single(Directory.GetDirectories(project.Combine("artifacts", "runs")));
+        Assert.True(File.Exists(Path.Combine(run, "model", "model.safetensors")));
+
+        var again = ImdbxProcess.Run(project.Path, "predict", "--model", Path.Combine(run, "model"), "--text", "A wonderful film.", "--json");
+        Assert.Equal(0, again.ExitCode);
+        var alone = JsonNode.Parse(again.Stdout.Split('\n')[0])!;
+        Assert.Equal((string)lines[0]["label"]!, (string)alone["label"]!);
+        Assert.Equal((double)lines[0]["score"]!, (double)alone["score"]!, 1e-6);  // padded in a batch of two vs alone
+    }
+
+    [Fact]
     public void NoNetworkAndNoArchive_IsOneClearError()
     {
         using var project = Project("data:\n  url: http://127.0.0.1:9/aclImdb_v1.tar.gz\nmodel:\n  init: random\n");
