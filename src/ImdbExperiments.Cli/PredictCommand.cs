@@ -72,12 +72,7 @@ static class PredictCommand
     static SentimentPredictorOptions FromSpec(ExperimentSpec spec, SentimentPredictorOptions options) => options with
     {
         MaxLength = options.MaxLength ?? spec.Tokenizer.MaxLength,
-        Truncation = spec.Tokenizer.Truncation switch
-        {
-            TruncationMode.Tail => Text.TruncationMode.Tail,
-            TruncationMode.HeadTail => Text.TruncationMode.HeadPlusTail,
-            _ => Text.TruncationMode.Head,
-        },
+        Truncation = TokenizeStage.Truncation(spec.Tokenizer.Truncation),
         HeadTokens = spec.Tokenizer.HeadTokens,
         StripHtml = spec.Tokenizer.StripHtml,
         Lowercase = spec.Tokenizer.Lowercase,

@@ -37,12 +37,7 @@ public sealed class TokenizeStage : Stage
         {
             Lowercase = lowercase,
             MaxLength = tokenizer.MaxLength,
-            Truncation = tokenizer.Truncation switch
-            {
-                Specs.TruncationMode.Tail => Text.TruncationMode.Tail,
-                Specs.TruncationMode.HeadTail => Text.TruncationMode.HeadPlusTail,
-                _ => Text.TruncationMode.Head,
-            },
+            Truncation = Truncation(tokenizer.Truncation),
             HeadTokens = tokenizer.HeadTokens,
             StripHtml = tokenizer.StripHtml,
         });
@@ -83,6 +78,14 @@ public sealed class TokenizeStage : Stage
 
     public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) =>
         Splits.ToDictionary(s => s, s => output.PathOf(FileName(s)));
+
+    /// <summary>The encoder's truncation for the spec's tokenizer.truncation (also what prediction uses).</summary>
+    public static Text.TruncationMode Truncation(Specs.TruncationMode truncation) => truncation switch
+    {
+        Specs.TruncationMode.Tail => Text.TruncationMode.Tail,
+        Specs.TruncationMode.HeadTail => Text.TruncationMode.HeadPlusTail,
+        _ => Text.TruncationMode.Head,
+    };
 
     /// <summary>do_lower_case from the model's tokenizer_config.json, when it says.</summary>
     static bool? ModelDoLowerCase(string modelFolder)
