@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Specs;
@@ -123,15 +122,10 @@ static class SweepCommands
     static Dictionary<string, double> Metrics(StageOutput train, StageOutput? evaluate)
     {
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        void Add(string prefix, JsonNode? values)
-        {
-            if (values is not JsonObject obj) return;
-            foreach (var (key, value) in obj)
-                if (value is JsonValue number && number.GetValueKind() == JsonValueKind.Number)
-                    metrics[$"{prefix}/{key}"] = double.Parse(number.ToJsonString(), CultureInfo.InvariantCulture);
-        }
-        Add("validation", train.Manifest.Summary["validation"]);
-        Add("test", evaluate?.Manifest.Summary["test"]);
+        if (train.Manifest.Summary["validation"] is JsonObject validation)
+            foreach (var (key, value) in RunRecorder.Metrics("validation", validation)) metrics[key] = value;
+        if (evaluate?.Manifest.Summary["test"] is JsonObject test)
+            foreach (var (key, value) in RunRecorder.Metrics("test", test)) metrics[key] = value;
         return metrics;
     }
 
@@ -145,9 +139,8 @@ static class SweepCommands
         public void Step(TrainingProgress progress) { }
         public void Evaluation(EvaluationRecord evaluation)
         {
-            var name = metric.StartsWith("validation/", StringComparison.Ordinal) ? metric["validation/".Length..] : metric;
-            if (evaluation.Metrics.ToJson()[name] is JsonValue value && value.GetValueKind() == JsonValueKind.Number)
-                evaluations.Add(double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture));
+            if (RunRecorder.Metrics("validation", evaluation.Metrics.ToJson()).Where(m => m.Key == metric).Select(m => (double?)m.Value).FirstOrDefault() is { } value)
+                evaluations.Add(value);
             check();
         }
     }

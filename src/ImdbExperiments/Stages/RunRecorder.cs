@@ -207,7 +207,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     }
 
     /// <summary>Flattens a metrics object (from ClassificationMetrics.ToJson) to MLflow metrics: numbers, and the confusion counts as tn/fp/fn/tp.</summary>
-    static IEnumerable<KeyValuePair<string, double>> Metrics(string prefix, JsonObject metrics)
+    public static IEnumerable<KeyValuePair<string, double>> Metrics(string prefix, JsonObject metrics)
     {
         foreach (var (key, value) in metrics)
             if (key != "count" && value is JsonValue number && number.GetValueKind() == JsonValueKind.Number)
