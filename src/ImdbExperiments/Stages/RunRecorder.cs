@@ -238,8 +238,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     static void ReplaceDirectory(string source, string destination)
     {
         var temp = destination + ".tmp-" + Guid.NewGuid().ToString("N");
-        Directory.CreateDirectory(temp);
-        foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(temp, Path.GetFileName(file)));
+        TrainStage.CopyDirectory(source, temp);
         if (Directory.Exists(destination)) Directory.Delete(destination, recursive: true);
         Directory.Move(temp, destination);
     }

@@ -99,7 +99,8 @@ public sealed class TrainStage : Stage
         ["result"] = output.PathOf(ResultFileName),
     };
 
-    static void CopyDirectory(string source, string destination)
+    /// <summary>Copies a flat folder (a Hugging Face model folder) into <paramref name="destination"/>.</summary>
+    internal static void CopyDirectory(string source, string destination)
     {
         Directory.CreateDirectory(destination);
         foreach (var file in Directory.GetFiles(source))
