@@ -25,7 +25,9 @@ public sealed class IngestStage : Stage
     {
         var fetch = upstream["fetch"];
         var archive = FetchStage.ArchivePath(fetch);
-        await EnsureUnchangedAsync(archive, FetchStage.ArchiveSha256(fetch), cancellationToken);
+        // An archive inside the fetch output is covered by its manifest; only a user's own file can have changed since.
+        if (!archive.StartsWith(fetch.Directory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            await EnsureUnchangedAsync(archive, FetchStage.ArchiveSha256(fetch), cancellationToken);
 
         var data = context.Spec.Spec.Data;
         var dedupe = data.Dedupe switch
