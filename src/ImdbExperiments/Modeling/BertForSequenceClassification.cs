@@ -13,7 +13,7 @@ namespace ImdbExperiments.Modeling;
 public sealed class BertForSequenceClassification : Module<Tensor, Tensor, Tensor, Tensor>
 {
     private readonly BertModel bert;
-    private readonly Dropout dropout;
+    private readonly BertDropout dropout;
     private readonly Linear classifier;
 
     public BertForSequenceClassification(BertConfig config) : base(nameof(BertForSequenceClassification))
@@ -21,7 +21,7 @@ public sealed class BertForSequenceClassification : Module<Tensor, Tensor, Tenso
         config.Validate();
         Config = config;
         bert = new BertModel(config);
-        dropout = Dropout(config.EffectiveClassifierDropout);
+        dropout = new BertDropout(config.EffectiveClassifierDropout);
         classifier = Linear(config.HiddenSize, config.NumLabels);
         RegisterComponents();
     }

@@ -136,6 +136,23 @@ public sealed class BertModelTests
     }
 
     [Fact]
+    public void Forward_InTraining_AttentionWithDropout_ComputesWhatTheFusedKernelDoes()
+    {
+        // p = 1e-9 drops nothing (its 16-bit threshold is 0) but still takes the CPU attention path with a dropout mask;
+        // with hidden dropout off, training and evaluation must then agree, padding included.
+        using var model = BertForSequenceClassification.CreateRandom(
+            TinyBert.Config with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 1e-9 }, seed: 1);
+        var (ids, mask, types) = TinyBert.Batch();
+
+        model.train();
+        using var training = model.call(ids, mask, types);
+        model.eval();
+        using var evaluating = model.call(ids, mask, types);
+
+        Assert.True(training.allclose(evaluating, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
     public void Forward_LongerThanMaxPositions_SaysHowToFix()
     {
         using var model = new BertModel(TinyBert.Config);
