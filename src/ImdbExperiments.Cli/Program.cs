@@ -2,6 +2,17 @@ using System.CommandLine;
 using ImdbExperiments.Cli;
 
 // imdbx: the console program behind the Cake targets. Thin: parse, call the library, print.
+// Before any tensor exists: keep freed native memory for reuse (Training/NativeMemory.cs; IMDBX_MALLOC=system opts out).
+try
+{
+    ImdbExperiments.Training.NativeMemory.RetainFreedMemory();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return CliErrors.Failed;
+}
+
 var root = new RootCommand("ImdbExperiments: reproducible BERT fine-tuning on IMDb, stage by stage, cached.");
 root.Subcommands.Add(SpecCommands.Show());
 root.Subcommands.Add(SpecCommands.Schema());

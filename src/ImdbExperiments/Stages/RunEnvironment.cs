@@ -26,6 +26,7 @@ public static class RunEnvironment
             ["threads"] = threads,
             ["host"] = Environment.MachineName,
             ["processors"] = Environment.ProcessorCount,
+            ["malloc"] = Training.NativeMemory.Retaining ? "retain" : "system",
         };
     }
 

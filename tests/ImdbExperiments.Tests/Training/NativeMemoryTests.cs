@@ -1,0 +1,47 @@
+using ImdbExperiments.Tests.Support;
+using ImdbExperiments.Training;
+
+namespace ImdbExperiments.Tests.Training;
+
+[Collection(TorchGlobalStateCollection.Name)]
+public sealed class NativeMemoryTests
+{
+    [Fact]
+    public void RetainFreedMemory_OnLinux_TakesGlibcsSettings()
+    {
+        // What it buys (page faults and seconds per training step) is measured by the bench target, not here.
+        Assert.Equal(OperatingSystem.IsLinux(), NativeMemory.RetainFreedMemory());
+        Assert.Equal(OperatingSystem.IsLinux(), NativeMemory.Retaining);
+    }
+
+    [Fact]
+    public void RetainFreedMemory_RejectsAnUnknownSetting_NamingTheVariableAndWhatIsAllowed()
+    {
+        Environment.SetEnvironmentVariable(NativeMemory.EnvironmentVariable, "jemalloc");
+        try
+        {
+            var error = Assert.Throws<ArgumentException>(() => NativeMemory.RetainFreedMemory());
+            Assert.Contains("IMDBX_MALLOC is 'jemalloc'", error.Message);
+            Assert.Contains("retain", error.Message);
+            Assert.Contains("system", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(NativeMemory.EnvironmentVariable, null);
+        }
+    }
+
+    [Fact]
+    public void RetainFreedMemory_WithSystem_LeavesMallocAlone()
+    {
+        Environment.SetEnvironmentVariable(NativeMemory.EnvironmentVariable, "system");
+        try
+        {
+            Assert.False(NativeMemory.RetainFreedMemory());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(NativeMemory.EnvironmentVariable, null);
+        }
+    }
+}
