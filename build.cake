@@ -119,9 +119,17 @@ Task("Report")
     .Does(() => imdbx.Run(ImdbxArguments("report", force: false, json: false)));
 
 Task("Bench")
-    .Description("Measures ingest, split, tokenize, MiniLM training steps (fp32, bf16) and inference; prints a table, writes artifacts/bench/*.json.")
+    .Description("Measures the matmul ceiling, ingest, split, tokenize, train steps and inference per model, length and precision (MFU, peak RSS); prints a table, writes artifacts/bench/*.json.")
     .IsDependentOn("BuildCli")
-    .Does(() => imdbx.Run(new[] { "bench", "--steps", Argument("steps", "3") }));
+    .Does(() =>
+    {
+        // --quick and each of these Cake arguments, when given, become the same imdbx bench option.
+        var arguments = new List<string> { "bench" };
+        if (HasArgument("quick")) arguments.Add("--quick");
+        foreach (var name in new[] { "models", "lengths", "precisions", "steps", "batch", "threads", "attention-dropout" }.Where(HasArgument))
+            arguments.AddRange(new[] { "--" + name, Argument<string>(name) });
+        imdbx.Run(arguments.ToArray());
+    });
 
 Task("Sync")
     .Description("Sends tracking events that did not reach the MLflow server (artifacts/runs/*/tracking.jsonl).")

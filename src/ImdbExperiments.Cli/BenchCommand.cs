@@ -7,47 +7,93 @@ using Spectre.Console;
 
 namespace ImdbExperiments.Cli;
 
-/// <summary><c>imdbx bench</c>: the speed table (ingest, split, tokenize, MiniLM train steps and inference) and its JSON.</summary>
+/// <summary>
+/// <c>imdbx bench</c>: the speed table (matmul ceiling, ingest, split, tokenize, train steps and inference per model, length
+/// and precision, with MFU and peak RSS) and its JSON.
+/// </summary>
 static class BenchCommand
 {
     public static Command Create()
     {
+        var full = new BenchmarkOptions();
+        var quickRun = BenchmarkOptions.QuickRun;
         var archive = new Option<string?>("--archive") { Description = $"An aclImdb_v1.tar.gz to measure ingest and tokenize on (default: ${FetchStage.ArchiveEnvironmentVariable}, else a synthetic archive)." };
-        var batch = new Option<int>("--batch") { Description = "Examples per training batch.", DefaultValueFactory = _ => 16 };
-        var length = new Option<int>("--length") { Description = "Tokens per example.", DefaultValueFactory = _ => 256 };
-        var steps = new Option<int>("--steps") { Description = "Timed training steps per precision (after one warm-up step).", DefaultValueFactory = _ => 3 };
+        var models = new Option<string?>("--models") { Description = $"Models to train and run, comma-separated: {BenchmarkArguments.KnownModelNames} (default: all)." };
+        var lengths = new Option<string?>("--lengths", "--length") { Description = $"Tokens per example, comma-separated (default: {string.Join(",", full.Lengths)})." };
+        var precisions = new Option<string?>("--precisions") { Description = "Training precisions, comma-separated: fp32, bf16 (default: both)." };
+        var batch = new Option<int?>("--batch") { Description = $"Examples per training step and inference batch (default: {full.Batch})." };
+        var steps = new Option<int?>("--steps") { Description = $"Timed training steps per row, after one warm-up step (default: {full.Steps})." };
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
-        var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/bench-<time>.json)." };
+        var attentionDropout = new Option<double?>("--attention-dropout") { Description = "attention_probs_dropout_prob for every model (default: each model's own, 0.1)." };
+        var quick = new Option<bool>("--quick")
+        {
+            Description = $"A run under a minute: {quickRun.Models[0].Name} only, {quickRun.Batch} x {quickRun.Lengths[0]}, fp32, {quickRun.Steps} steps, " +
+                          $"a small synthetic archive, a {quickRun.MatmulSize} matmul ceiling. Options given with it still apply.",
+        };
+        var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/<yyyy-MM-dd-HHmmss>.json, UTC)." };
         var command = new Command("bench", "Measure the pipeline's speed on this machine; print a table and write JSON.")
         {
-            archive, batch, length, steps, threads, output, CommonOptions.Artifacts,
+            archive, models, lengths, precisions, batch, steps, threads, attentionDropout, quick, output, CommonOptions.Artifacts,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            var options = new BenchmarkOptions
+            var defaults = result.GetValue(quick) ? BenchmarkOptions.QuickRun : new BenchmarkOptions();
+            var givenArchive = result.GetValue(archive) ?? NullIfEmpty(Environment.GetEnvironmentVariable(FetchStage.ArchiveEnvironmentVariable));
+            var options = defaults with
             {
-                Archive = result.GetValue(archive) ?? NullIfEmpty(Environment.GetEnvironmentVariable(FetchStage.ArchiveEnvironmentVariable)),
-                Batch = result.GetValue(batch),
-                Length = result.GetValue(length),
-                Steps = result.GetValue(steps),
-                Threads = result.GetValue(threads),
+                // --quick measures ingest on a small synthetic archive unless --archive names one.
+                Archive = defaults.IsQuick ? result.GetValue(archive) : givenArchive,
+                Models = result.GetValue(models) is { } m ? BenchmarkArguments.Models(m) : defaults.Models,
+                Lengths = result.GetValue(lengths) is { } l ? BenchmarkArguments.Lengths(l) : defaults.Lengths,
+                Precisions = result.GetValue(precisions) is { } p ? BenchmarkArguments.Precisions(p) : defaults.Precisions,
+                Batch = result.GetValue(batch) ?? defaults.Batch,
+                Steps = result.GetValue(steps) ?? defaults.Steps,
+                Threads = result.GetValue(threads) ?? defaults.Threads,
+                AttentionDropout = result.GetValue(attentionDropout) ?? defaults.AttentionDropout,
             };
-            var results = await new BenchmarkSuite(options).RunAsync(Console.WriteLine, cancellationToken);
+            var run = await new BenchmarkSuite(options).RunAsync(Console.WriteLine, cancellationToken);
 
-            var table = new Table().Title("imdbx bench").AddColumn("measure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("unit").AddColumn("on");
-            foreach (var r in results)
-                table.AddRow(Markup.Escape(r.Name), r.Value.ToString(r.Value >= 100 ? "N0" : "0.000", CultureInfo.InvariantCulture), r.Unit, Markup.Escape(r.Detail));
-            AnsiConsole.Write(table);
+            // The table is wide: when the output is not a terminal, don't squeeze it into 80 columns.
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            if (Console.IsOutputRedirected) console.Profile.Width = 200;
+            console.Write(Table(run));
+            Console.WriteLine($"bench     peak RSS of the whole run: {(run.PeakRssBytes is { } peak ? Megabytes(peak) + " MB" : "unavailable")}");
 
             var path = Path.GetFullPath(result.GetValue(output) ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "bench",
-                $"bench-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.json"));
+                $"{run.Started.UtcDateTime.ToString("yyyy-MM-dd-HHmmss", CultureInfo.InvariantCulture)}.json"));
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, BenchmarkSuite.ToJson(results, options).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+            await File.WriteAllTextAsync(path, run.ToJson(BenchmarkMachine.Describe(run.Threads)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n",
+                cancellationToken);
             Console.WriteLine($"bench     {Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}");
             return 0;
         }));
         return command;
     }
+
+    static Table Table(BenchmarkRun run)
+    {
+        var table = new Table().Title("imdbx bench").AddColumn("measure").AddColumn("model").AddColumn("shape").AddColumn("precision")
+            .AddColumn(new TableColumn("seconds").RightAligned()).AddColumn(new TableColumn("examples/s").RightAligned())
+            .AddColumn(new TableColumn("GFLOP/s").RightAligned()).AddColumn(new TableColumn("MFU").RightAligned())
+            .AddColumn(new TableColumn("peak RSS MB").RightAligned()).AddColumn("note");
+        foreach (var r in run.Results)
+        {
+            var shape = r.MatrixSize is { } n ? $"{n} x {n}" : r.Batch is { } b && r.Length is { } l ? $"{b} x {l}" : "";
+            // Per step for training, per batch for inference, per run for the rest.
+            var seconds = (r.SecondsPerStep ?? r.Seconds) is { } t ? t.ToString("0.000", CultureInfo.InvariantCulture) : "";
+            var measuresMemory = r.Name is BenchmarkResult.Train or BenchmarkResult.Inference;
+            table.AddRow(
+                Markup.Escape(r.Name), Markup.Escape(r.Model ?? ""), shape, r.Precision ?? "", seconds,
+                r.ExamplesPerSecond is { } e ? e.ToString(e >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture) : "",
+                r.Gflops is { } g ? g.ToString("0.0", CultureInfo.InvariantCulture) : "",
+                r.Mfu is { } u ? (u * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "",
+                measuresMemory ? r.PeakRssBytes is { } bytes ? Megabytes(bytes) : "unavailable" : "",
+                Markup.Escape(r.Detail));
+        }
+        return table;
+    }
+
+    static string Megabytes(long bytes) => (bytes / 1e6).ToString("N0", CultureInfo.InvariantCulture);
 
     static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

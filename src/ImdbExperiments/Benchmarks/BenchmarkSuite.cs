@@ -1,70 +1,98 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
+using System.Globalization;
 using ImdbExperiments.Data;
 using ImdbExperiments.Modeling;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Text;
 using ImdbExperiments.Training;
+using static TorchSharp.torch;
 
 namespace ImdbExperiments.Benchmarks;
 
 /// <summary>
-/// Speed of the pipeline's hot paths on this machine: ingest and split of an archive, WordPiece tokenization,
-/// and MiniLM-L6 training steps (fp32, bf16) and inference at a fixed batch shape, through the same code the
-/// stages run. Each figure is the median over repetitions after a warm-up.
+/// Speed of the pipeline's hot paths on this machine, through the same code the stages run: the fp32 (and bf16)
+/// matmul ceiling, ingest and split of an archive, WordPiece tokenization, training steps through the real
+/// <see cref="Trainer"/> for every model x length x precision, and fp32 inference for every model x length, with
+/// model-FLOPs utilization against the fp32 ceiling and the peak resident memory of each model measurement.
+/// Each time is the median over repetitions after a warm-up.
 /// </summary>
 public sealed class BenchmarkSuite(BenchmarkOptions options)
 {
-    public async Task<IReadOnlyList<BenchmarkResult>> RunAsync(Action<string> log, CancellationToken cancellationToken)
+    const int InferenceRepetitions = 3;
+    const int ModelSeed = 1;
+
+    long? processPeak;
+    bool peakWasReset;
+
+    public async Task<BenchmarkRun> RunAsync(Action<string> log, CancellationToken cancellationToken)
     {
+        options.Validate();
+        var started = DateTimeOffset.UtcNow;
+        var threads = TrainingDevices.ApplyThreads(options.Threads);
         var results = new List<BenchmarkResult>();
         var scratch = Directory.CreateTempSubdirectory("imdbx-bench-");
         try
         {
+            var ceiling = MeasureCeiling(TrainingPrecision.Fp32, threads, log, cancellationToken);
+            results.Add(ceiling);
+            if (options.Precisions.Contains(TrainingPrecision.Bf16))
+                results.Add(MeasureCeiling(TrainingPrecision.Bf16, threads, log, cancellationToken));
+
             var archive = options.Archive;
             if (archive is null)
             {
                 archive = Path.Combine(scratch.FullName, "synthetic.tar.gz");
-                SyntheticImdb.WriteArchive(archive, 2500, seed: 1);
+                SyntheticImdb.WriteArchive(archive, options.SyntheticReviewsPerLabel, seed: 1);
             }
-            log($"bench     data: {archive}");
+            log($"bench     ingest and split: {options.Archive ?? $"a synthetic archive of {4 * options.SyntheticReviewsPerLabel:N0} reviews"}");
             var reviewsPath = Path.Combine(scratch.FullName, "reviews.jsonl");
             var ingest = Time(() => ImdbIngester.Ingest(archive, reviewsPath, new IngestOptions(Partial: true), cancellationToken));
-            results.Add(new("ingest", ingest.Seconds, "s", $"{ingest.Value.Written.Total:N0} reviews, {new FileInfo(archive).Length / 1e6:0.0} MB archive"));
+            results.Add(new(BenchmarkResult.Ingest, ingest.Seconds, "s", $"{ingest.Value.Written.Total:N0} reviews, {new FileInfo(archive).Length / 1e6:0.00} MB archive")
+                { Seconds = ingest.Seconds });
 
             var split = Time(() => DatasetSplitter.Split(ReviewFile.Read(reviewsPath), new SplitOptions(42, 0.1)));
-            results.Add(new("split (read + split)", split.Seconds, "s", $"{split.Value.Train.Count:N0} / {split.Value.Validation.Count:N0} / {split.Value.Test.Count:N0}"));
+            results.Add(new(BenchmarkResult.Split, split.Seconds, "s", $"read + split into {split.Value.Train.Count:N0} / {split.Value.Validation.Count:N0} / {split.Value.Test.Count:N0}")
+                { Seconds = split.Seconds });
 
-            var modelFolder = Path.Combine(scratch.FullName, "minilm");
-            MiniLmPackage.ImportTo(modelFolder);
-            var encoder = WordPieceEncoder.Load(Path.Combine(modelFolder, "vocab.txt"), new WordPieceEncoderOptions { MaxLength = options.Length, StripHtml = true });
+            log("bench     tokenize (MiniLM's WordPiece vocabulary)");
+            var miniLmFolder = Path.Combine(scratch.FullName, "minilm");
+            MiniLmPackage.ImportTo(miniLmFolder);
+            var vocabPath = Path.Combine(miniLmFolder, HfModelFolder.VocabFileName);
+            var maxLength = options.Lengths.Max();
+            var encoder = WordPieceEncoder.Load(vocabPath, new WordPieceEncoderOptions { MaxLength = maxLength, StripHtml = true });
             var texts = ReviewFile.Read(reviewsPath).Select(r => r.Text).ToArray();
             encoder.EncodeAll(texts.Take(500).ToArray(), cancellationToken: cancellationToken);  // warm-up (JIT)
             var tokenize = Median(3, () => encoder.EncodeAll(texts, cancellationToken: cancellationToken));
-            results.Add(new("tokenize", texts.Length / tokenize, "reviews/s", $"{texts.Length:N0} reviews, max_length {options.Length}, {Environment.ProcessorCount} threads"));
+            results.Add(new(BenchmarkResult.Tokenize, texts.Length / tokenize, "reviews/s", $"{texts.Length:N0} reviews, max_length {maxLength}")
+                { Length = maxLength, Seconds = tokenize, ExamplesPerSecond = texts.Length / tokenize });
 
-            var train = await WriteRandomTokensAsync(Path.Combine(scratch.FullName, "train.tokens"), options.Batch * (options.Steps + 1), encoder, cancellationToken);
-            var validation = await WriteRandomTokensAsync(Path.Combine(scratch.FullName, "validation.tokens"), options.Batch, encoder, cancellationToken);
-            foreach (var precision in options.Precisions)
+            var tokenFiles = new Dictionary<int, (string Train, string Validation)>();
+            foreach (var length in options.Lengths)
             {
-                log($"bench     MiniLM-L6 training, {precision.ToString().ToLowerInvariant()}, {options.Steps} steps of {options.Batch} x {options.Length}");
-                var step = TrainStepSeconds(modelFolder, train, validation, Path.Combine(scratch.FullName, "run-" + precision), precision, cancellationToken);
-                var flops = TrainingFlopsPerExample(modelFolder, options.Length) * options.Batch;
-                results.Add(new($"train step ({precision.ToString().ToLowerInvariant()})", step, "s/step",
-                    $"{options.Batch / step:0.0} examples/s, {flops / step / 1e9:0.0} GFLOP/s"));
+                tokenFiles[length] = (
+                    await WriteRandomTokensAsync(Path.Combine(scratch.FullName, $"train-{length}.tokens"), options.Batch * (options.Steps + 1), length, encoder, cancellationToken),
+                    await WriteRandomTokensAsync(Path.Combine(scratch.FullName, $"validation-{length}.tokens"), options.Batch, length, encoder, cancellationToken));
             }
 
-            log("bench     MiniLM-L6 inference");
-            using (var checkpoint = HfModelFolder.Load(modelFolder))
+            foreach (var model in options.Models)
             {
-                var (model, _) = BertForSequenceClassification.FromPretrained(checkpoint, 1);
-                using (model)
-                using (var file = TokenFile.Open(validation))
+                foreach (var length in options.Lengths)
                 {
-                    TrainingDevices.ApplyThreads(options.Threads);
-                    Evaluator.PredictLogits(model, file, options.Batch);  // warm-up
-                    var seconds = Median(3, () => Evaluator.PredictLogits(model, file, options.Batch));
-                    results.Add(new("inference", seconds / file.Count * 1000, "ms/example", $"batch {options.Batch} x {options.Length}"));
+                    var (train, validation) = tokenFiles[length];
+                    BenchmarkResult? fp32Train = null;
+                    foreach (var precision in options.Precisions)
+                    {
+                        log($"bench     train {model.Name} {options.Batch} x {length} {Name(precision)}: 1 warm-up + {options.Steps} timed steps");
+                        var row = MeasureTraining(model, length, precision, miniLmFolder, train, validation, Path.Combine(scratch.FullName, "run"), ceiling.Gflops, cancellationToken);
+                        log($"bench     {row.SecondsPerStep:0.000} s/step, {row.ExamplesPerSecond:0.0} examples/s, {row.Gflops:0.0} GFLOP/s");
+                        results.Add(row);
+                        if (precision == TrainingPrecision.Fp32)
+                            fp32Train = row;
+                    }
+                    log($"bench     inference {model.Name} {options.Batch} x {length} fp32: 1 warm-up + {InferenceRepetitions} timed passes");
+                    var inference = MeasureInference(model, length, miniLmFolder, validation, ceiling.Gflops, fp32Train, cancellationToken);
+                    log($"bench     {inference.ExamplesPerSecond:0.0} examples/s, {inference.Gflops:0.0} GFLOP/s");
+                    results.Add(inference);
                 }
             }
         }
@@ -72,34 +100,38 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
         {
             scratch.Delete(recursive: true);
         }
-        return results;
+
+        FoldPeak(ResidentMemory.PeakBytes());
+        // Without /proc (Windows), the runtime's own figure: never reset there, so it is the whole run's peak.
+        var overall = processPeak ?? (Process.GetCurrentProcess().PeakWorkingSet64 is > 0 and var peak ? peak : null);
+        return new BenchmarkRun(options, threads, started, results, overall);
     }
 
-    public static JsonObject ToJson(IReadOnlyList<BenchmarkResult> results, BenchmarkOptions options) => new()
+    public static string Name(TrainingPrecision precision) => precision.ToString().ToLowerInvariant();
+
+    BenchmarkResult MeasureCeiling(TrainingPrecision precision, int threads, Action<string> log, CancellationToken cancellationToken)
     {
-        ["created_utc"] = DateTimeOffset.UtcNow.ToString("O"),
-        ["machine"] = new JsonObject
-        {
-            ["processors"] = Environment.ProcessorCount,
-            ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
-            ["dotnet"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
-        },
-        ["options"] = new JsonObject { ["batch"] = options.Batch, ["length"] = options.Length, ["steps"] = options.Steps, ["threads"] = options.Threads },
-        ["results"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
-        {
-            ["name"] = r.Name, ["value"] = r.Value, ["unit"] = r.Unit, ["detail"] = r.Detail,
-        }).ToArray()),
-    };
+        var n = options.MatmulSize;
+        log($"bench     {Name(precision)} matmul ceiling: {n} x {n}, {threads} threads, median of {BenchmarkOptions.MatmulRepetitions}");
+        var dtype = precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var seconds = MatmulCeiling.MedianSeconds(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken);
+        var gflops = BenchmarkFlops.MatmulGflops(n, seconds);
+        return new(BenchmarkResult.Matmul, gflops, "GFLOP/s", $"{threads} threads, median of {BenchmarkOptions.MatmulRepetitions}")
+            { MatrixSize = n, Precision = Name(precision), Seconds = seconds, Gflops = gflops };
+    }
 
     /// <summary>Median seconds per optimizer step through the real Trainer, the first step (warm-up) left out.</summary>
-    double TrainStepSeconds(string modelFolder, string trainPath, string validationPath, string runFolder, TrainingPrecision precision, CancellationToken cancellationToken)
+    BenchmarkResult MeasureTraining(BenchmarkModel benchmarkModel, int length, TrainingPrecision precision, string miniLmFolder,
+        string trainPath, string validationPath, string runFolder, double? ceilingGflops, CancellationToken cancellationToken)
     {
-        using var checkpoint = HfModelFolder.Load(modelFolder);
-        var (model, _) = BertForSequenceClassification.FromPretrained(checkpoint, 1);
-        using (model)
+        StartPeak();
+        double seconds;
+        BertConfig config;
+        using (var model = CreateModel(benchmarkModel, miniLmFolder))
         using (var train = TokenFile.Open(trainPath))
         using (var validation = TokenFile.Open(validationPath))
         {
+            config = model.Config;
             var spec = new TrainingSpec
             {
                 MaxSteps = options.Steps + 1, BatchSize = options.Batch, EvalBatchSize = options.Batch, Precision = precision,
@@ -111,40 +143,121 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
             {
                 Step = _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); },
             };
-            new Trainer(spec, 1).Train(model, train, validation, runFolder,
-                new ModelExport(checkpoint.VocabPath, true), callbacks, cancellationToken);
-            return Median(times.Skip(1).ToList());
+            // The Trainer evaluates and saves the best model after the last step; that is outside the timed steps.
+            new Trainer(spec, ModelSeed).Train(model, train, validation, runFolder,
+                new ModelExport(Path.Combine(miniLmFolder, HfModelFolder.VocabFileName), true), callbacks, cancellationToken);
+            seconds = Median(times.Skip(1).ToList());
+        }
+        var peak = EndPeak();
+        Directory.Delete(runFolder, recursive: true);
+
+        var gflops = BenchmarkFlops.Gflops(BenchmarkFlops.TrainingPerExample(config, length) * options.Batch, seconds);
+        return new(BenchmarkResult.Train, seconds, "s/step", $"attention dropout {Number(config.AttentionProbsDropoutProb)}")
+        {
+            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(precision),
+            AttentionDropout = config.AttentionProbsDropoutProb, SecondsPerStep = seconds, ExamplesPerSecond = options.Batch / seconds,
+            Gflops = gflops, Mfu = BenchmarkFlops.Utilization(gflops, ceilingGflops), PeakRssBytes = peak,
+        };
+    }
+
+    /// <summary>fp32 forward passes in eval mode without autograd, as evaluation and predict run them.</summary>
+    BenchmarkResult MeasureInference(BenchmarkModel benchmarkModel, int length, string miniLmFolder, string validationPath,
+        double? ceilingGflops, BenchmarkResult? fp32Train, CancellationToken cancellationToken)
+    {
+        StartPeak();
+        double seconds;
+        int count;
+        BertConfig config;
+        using (var model = CreateModel(benchmarkModel, miniLmFolder))
+        using (var file = TokenFile.Open(validationPath))
+        {
+            config = model.Config;
+            count = file.Count;
+            Evaluator.PredictLogits(model, file, options.Batch, cancellationToken: cancellationToken);  // warm-up
+            seconds = Median(InferenceRepetitions, () => Evaluator.PredictLogits(model, file, options.Batch, cancellationToken: cancellationToken));
+        }
+        var peak = EndPeak();
+
+        var perExample = seconds / count;
+        var gflops = BenchmarkFlops.Gflops(BenchmarkFlops.InferencePerExample(config, length) * count, seconds);
+        var ratio = fp32Train?.SecondsPerStep is { } step ? perExample / (step / options.Batch) : (double?)null;
+        return new(BenchmarkResult.Inference, count / seconds, "examples/s",
+            ratio is { } r ? $"{r:0.00} x fp32 train time/example" : "no fp32 train row to compare")
+        {
+            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(TrainingPrecision.Fp32),
+            AttentionDropout = config.AttentionProbsDropoutProb, SecondsPerStep = seconds * options.Batch / count, ExamplesPerSecond = count / seconds,
+            Gflops = gflops, Mfu = BenchmarkFlops.Utilization(gflops, ceilingGflops), InferenceToTrainTime = ratio, PeakRssBytes = peak,
+        };
+    }
+
+    /// <summary>The classifier a measurement runs: the package's MiniLM weights or a seeded random init, with --attention-dropout applied.</summary>
+    BertForSequenceClassification CreateModel(BenchmarkModel model, string miniLmFolder)
+    {
+        if (model.RandomConfig is { } random)
+            return BertForSequenceClassification.CreateRandom(Configure(random), ModelSeed);
+
+        using var checkpoint = HfModelFolder.Load(miniLmFolder);
+        var classifier = new BertForSequenceClassification(Configure(checkpoint.Config));
+        try
+        {
+            classifier.LoadWeights(checkpoint.Weights, ModelSeed, checkpoint.WeightsPath);
+            return classifier;
+        }
+        catch
+        {
+            classifier.Dispose();
+            throw;
         }
     }
 
-    /// <summary>Training FLOPs per example: 6 per parameter per token (forward + backward) plus attention's 12 x layers x hidden x length per token.</summary>
-    static double TrainingFlopsPerExample(string modelFolder, int length)
+    BertConfig Configure(BertConfig config) => config with
     {
-        var config = BertConfig.Load(Path.Combine(modelFolder, BertConfig.FileName));
-        var h = (double)config.HiddenSize;
-        var perLayer = 4 * h * h + 2 * h * config.IntermediateSize;
-        return length * (6 * perLayer * config.NumHiddenLayers + 12.0 * config.NumHiddenLayers * h * length);
+        Labels = HfModelFolder.DefaultLabels,
+        AttentionProbsDropoutProb = options.AttentionDropout ?? config.AttentionProbsDropoutProb,
+    };
+
+    /// <summary>Starts a measurement's peak: folds the peak so far into the process's, then resets it.</summary>
+    void StartPeak()
+    {
+        FoldPeak(ResidentMemory.PeakBytes());
+        peakWasReset = ResidentMemory.ResetPeak();
     }
 
-    /// <summary>Examples of exactly the benchmark length: [CLS], random wordpieces, [SEP]; seeded, so every run sees the same batch.</summary>
-    async Task<string> WriteRandomTokensAsync(string path, int count, WordPieceEncoder encoder, CancellationToken cancellationToken)
+    /// <summary>The measurement's peak RSS; null when the peak could not be reset or read.</summary>
+    long? EndPeak()
+    {
+        var peak = ResidentMemory.PeakBytes();
+        FoldPeak(peak);
+        return peakWasReset ? peak : null;
+    }
+
+    void FoldPeak(long? bytes)
+    {
+        if (bytes is { } b)
+            processPeak = Math.Max(processPeak ?? 0, b);
+    }
+
+    /// <summary>Examples of exactly <paramref name="length"/> tokens: [CLS], random wordpieces, [SEP]; seeded, so every run sees the same batch.</summary>
+    static async Task<string> WriteRandomTokensAsync(string path, int count, int length, WordPieceEncoder encoder, CancellationToken cancellationToken)
     {
         var random = new DeterministicRandom(7);
-        var ids = new int[count * options.Length];
+        var ids = new int[count * length];
         var offsets = new long[count + 1];
         for (var i = 0; i < count; i++)
         {
-            var start = i * options.Length;
+            var start = i * length;
             ids[start] = encoder.ClassificationTokenId;
-            for (var t = 1; t < options.Length - 1; t++) ids[start + t] = 1000 + random.NextInt(encoder.Vocabulary.Count - 1000);
-            ids[start + options.Length - 1] = encoder.SeparatorTokenId;
-            offsets[i + 1] = start + options.Length;
+            for (var t = 1; t < length - 1; t++) ids[start + t] = 1000 + random.NextInt(encoder.Vocabulary.Count - 1000);
+            ids[start + length - 1] = encoder.SeparatorTokenId;
+            offsets[i + 1] = start + length;
         }
         var labels = Enumerable.Range(0, count).Select(i => (byte)(i % 2)).ToArray();
         await TokenFileWriter.WriteAsync(path, new EncodedTexts(ids, offsets), labels, Enumerable.Range(0, count).Select(i => $"bench/{i}").ToArray(),
             TokenFileMetadata.From(encoder), cancellationToken);
         return path;
     }
+
+    static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 
     static (T Value, double Seconds) Time<T>(Func<T> action)
     {
@@ -165,7 +278,7 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
         return Median(times);
     }
 
-    static double Median(IReadOnlyList<double> values)
+    internal static double Median(IReadOnlyList<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;

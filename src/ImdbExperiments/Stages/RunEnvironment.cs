@@ -19,8 +19,7 @@ public static class RunEnvironment
             ["imdbx"] = ToolVersions.Current()["imdbx"],
             ["dotnet"] = RuntimeInformation.FrameworkDescription,
             ["os"] = RuntimeInformation.OSDescription,
-            ["torchsharp"] = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-                             ?? typeof(torch).Assembly.GetName().Version?.ToString(),
+            ["torchsharp"] = TorchSharpVersion(),
             ["libtorch"] = LibTorchVersion(),
             ["device"] = device,
             ["threads"] = threads,
@@ -30,7 +29,11 @@ public static class RunEnvironment
         };
     }
 
-    static string? LibTorchVersion()
+    public static string? TorchSharpVersion() =>
+        typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(torch).Assembly.GetName().Version?.ToString();
+
+    public static string? LibTorchVersion()
     {
         try { return torch.__version__; }
         catch (Exception e) when (e is NotSupportedException or TypeInitializationException or InvalidOperationException) { return null; }
