@@ -8,7 +8,10 @@ namespace ImdbExperiments.Benchmarks;
 public static class BenchmarkMachine
 {
     /// <summary>Environment variables that change libtorch's or the allocator's speed; recorded when set.</summary>
-    public static readonly IReadOnlyList<string> SpeedVariables = ["THP_MEM_ALLOC_ENABLE", "OMP_NUM_THREADS", "MKL_NUM_THREADS"];
+    public static readonly IReadOnlyList<string> SpeedVariables = [
+        "THP_MEM_ALLOC_ENABLE", "OMP_NUM_THREADS", "MKL_NUM_THREADS", Training.NativeMemory.EnvironmentVariable,
+        "MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES", "LD_PRELOAD",
+    ];
 
     public static JsonObject Describe(int threads) => new()
     {
@@ -19,6 +22,7 @@ public static class BenchmarkMachine
         ["dotnet"] = RuntimeInformation.FrameworkDescription,
         ["torchsharp"] = RunEnvironment.TorchSharpVersion(),
         ["libtorch"] = RunEnvironment.LibTorchVersion(),
+        ["malloc"] = Training.NativeMemory.Retaining ? "retain" : "system",
         ["environment"] = SetVariables(Environment.GetEnvironmentVariable),
     };
 

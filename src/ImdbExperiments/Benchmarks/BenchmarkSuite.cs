@@ -112,11 +112,11 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
     BenchmarkResult MeasureCeiling(TrainingPrecision precision, int threads, Action<string> log, CancellationToken cancellationToken)
     {
         var n = options.MatmulSize;
-        log($"bench     {Name(precision)} matmul ceiling: {n} x {n}, {threads} threads, median of {BenchmarkOptions.MatmulRepetitions}");
+        log($"bench     {Name(precision)} matmul ceiling: {n} x {n}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions}");
         var dtype = precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var seconds = MatmulCeiling.MedianSeconds(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken);
+        var seconds = MatmulCeiling.BestSeconds(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken);
         var gflops = BenchmarkFlops.MatmulGflops(n, seconds);
-        return new(BenchmarkResult.Matmul, gflops, "GFLOP/s", $"{threads} threads, median of {BenchmarkOptions.MatmulRepetitions}")
+        return new(BenchmarkResult.Matmul, gflops, "GFLOP/s", $"{threads} threads, best of {BenchmarkOptions.MatmulRepetitions}")
             { MatrixSize = n, Precision = Name(precision), Seconds = seconds, Gflops = gflops };
     }
 
