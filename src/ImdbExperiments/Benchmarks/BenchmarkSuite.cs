@@ -112,11 +112,12 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
     BenchmarkResult MeasureCeiling(TrainingPrecision precision, int threads, Action<string> log, CancellationToken cancellationToken)
     {
         var n = options.MatmulSize;
-        log($"bench     {Name(precision)} matmul ceiling: {n} x {n}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions}");
+        var shapes = string.Join(", ", MatmulCeiling.ModelShapes.Select(s => $"{s.M} x {s.K} x {s.N}"));
+        log($"bench     {Name(precision)} matmul ceiling: {n} x {n} and {shapes}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions} each");
         var dtype = precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var seconds = MatmulCeiling.BestSeconds(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken);
-        var gflops = BenchmarkFlops.MatmulGflops(n, seconds);
-        return new(BenchmarkResult.Matmul, gflops, "GFLOP/s", $"{threads} threads, best of {BenchmarkOptions.MatmulRepetitions}")
+        var (gflops, seconds, (m, k, nn)) = MatmulCeiling.Best(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken);
+        return new(BenchmarkResult.Matmul, gflops, "GFLOP/s",
+            $"{threads} threads, best of {BenchmarkOptions.MatmulRepetitions}, from {m} x {k} x {nn} (of {n}^3, {shapes})")
             { MatrixSize = n, Precision = Name(precision), Seconds = seconds, Gflops = gflops };
     }
 
