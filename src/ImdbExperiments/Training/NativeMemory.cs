@@ -6,12 +6,12 @@ namespace ImdbExperiments.Training;
 /// Keeps the memory libtorch frees inside the process, so the next training step reuses it instead of faulting in
 /// fresh pages from the kernel.
 /// <para>
-/// glibc serves every block over its mmap threshold (at most 32 MB) with its own mmap and unmaps it on free, and gives
-/// the top of the heap back once more than 128 KB is free. A training step allocates and frees gigabytes of
-/// activations, so each step the kernel zeroes them again: for MiniLM-L6 at 16 x 256 about 430,000 page faults a step,
-/// 20-25% of the step's time on 2 cores (measured with the bench target). With mmap off and trimming off, blocks come
-/// from the heap and stay there: about 110,000 faults a step. The price is that the process keeps its peak memory (plus
-/// fragmentation, about a third more here) until it exits.
+/// glibc serves every block over its mmap threshold (adaptive, at most 32 MB) with its own mmap and unmaps it on free,
+/// and gives the top of the heap back once enough of it is free. A training step allocates and frees gigabytes of
+/// activations, so each step the kernel zeroes them again: for MiniLM-L6 at 16 x 256 about 430,000 page faults a step.
+/// With mmap off and trimming off, blocks come from the heap and stay there: about 110,000 faults a step, and the step
+/// takes 2.0 s instead of 2.5 s on 2 cores (bench target, separate processes) at about the same peak RSS (3.4 GB). The
+/// price is that the process keeps its peak memory until it exits.
 /// </para>
 /// <para>
 /// Set <c>IMDBX_MALLOC=system</c> to leave glibc's defaults alone. Elsewhere than glibc on Linux this does nothing.
