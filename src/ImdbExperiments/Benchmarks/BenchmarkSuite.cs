@@ -14,7 +14,7 @@ namespace ImdbExperiments.Benchmarks;
 /// matmul ceiling, ingest and split of an archive, WordPiece tokenization, training steps through the real
 /// <see cref="Trainer"/> for every model x length x precision, and fp32 inference for every model x length, with
 /// model-FLOPs utilization against the fp32 ceiling and the peak resident memory of each model measurement.
-/// Each time is the median over repetitions after a warm-up.
+/// Each time is the median over repetitions after a warm-up; the matmul ceiling is the best (see <see cref="MatmulCeiling"/>).
 /// </summary>
 public sealed class BenchmarkSuite(BenchmarkOptions options)
 {
