@@ -19,7 +19,9 @@ public sealed class TrainStage : Stage
     public const string ResultFileName = "training_result.json";
 
     public override string Name => "train";
-    public override int FormatVersion => 1;
+    // 2: CPU dropout draws its masks with DropoutMask's hash instead of libtorch's Bernoulli sampler, so the same spec
+    // trains to different (equally reproducible) weights; a cached version-1 result must not stand in for it.
+    public override int FormatVersion => 2;
     public override IReadOnlyList<string> Upstream => ["model", "tokenize"];
 
     public override JsonNode? Inputs(PipelineContext context) => JsonNode.Parse(context.Spec.Subset(
