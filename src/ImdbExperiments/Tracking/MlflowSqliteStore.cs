@@ -340,8 +340,11 @@ public sealed class MlflowSqliteStore : ITrackingBackend
         });
     }
 
+    /// <summary>Closes the pooled connections, so that the file can be moved or deleted.</summary>
     public void Dispose()
     {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 
     /// <summary>Opens a pooled connection with the per-session PRAGMAs of MLflow's ManagedSessionMaker.</summary>
