@@ -6,8 +6,8 @@ public sealed record TrackingSpec
     [SpecKey("enabled"), SpecDoc("Log the run to MLflow.")]
     public bool Enabled { get; init; } = true;
 
-    [SpecKey("uri"), SpecPattern(@"^(file:\S*|https?://\S+)$", "a file:, http:// or https:// URI")]
-    [SpecDoc("Tracking URI; null = env MLFLOW_TRACKING_URI, else file:./mlruns.")]
+    [SpecKey("uri"), SpecPattern(@"^(sqlite:///\S+|file:\S*|https?://\S+)$", "a sqlite:///, file:, http:// or https:// URI")]
+    [SpecDoc("Tracking URI; null = env MLFLOW_TRACKING_URI, else sqlite:///mlflow.db (MLflow's default since 3.7).")]
     public string? Uri { get; init; }
 
     [SpecKey("experiment"), SpecDoc("MLflow experiment name; null = env MLFLOW_EXPERIMENT_NAME, else the spec name.")]

@@ -3,7 +3,7 @@ namespace ImdbExperiments.Tracking;
 /// <summary>Where and how a run is tracked. Defaults follow MLflow's environment conventions.</summary>
 public sealed record TrackingOptions
 {
-    /// <summary>The spec's tracking.uri; null falls back to MLFLOW_TRACKING_URI, then file:./mlruns.</summary>
+    /// <summary>The spec's tracking.uri; null falls back to MLFLOW_TRACKING_URI, then sqlite:///mlflow.db.</summary>
     public string? TrackingUri { get; init; }
 
     /// <summary>The spec's experiment name; null falls back to MLFLOW_EXPERIMENT_NAME, then "Default".</summary>

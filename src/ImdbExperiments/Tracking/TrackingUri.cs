@@ -2,11 +2,12 @@ namespace ImdbExperiments.Tracking;
 
 /// <summary>
 /// Which backend a run logs to: the spec's <c>tracking.uri</c>, else MLFLOW_TRACKING_URI, else
-/// <c>file:./mlruns</c>. <c>file:</c> URIs and plain paths open MLflow's file store; <c>http(s)://</c> an MLflow server.
+/// <c>sqlite:///mlflow.db</c> (MLflow's own default since 3.7). <c>sqlite:</c> URIs open MLflow's SQL store in that file;
+/// <c>file:</c> URIs and plain paths MLflow's file store (for MLflow before 3.7); <c>http(s)://</c> an MLflow server.
 /// </summary>
 public static class TrackingUri
 {
-    public const string Default = "file:./mlruns";
+    public const string Default = "sqlite:///mlflow.db";
     public const string EnvironmentVariable = "MLFLOW_TRACKING_URI";
     public const string InsecureTlsVariable = "MLFLOW_TRACKING_INSECURE_TLS";
 
@@ -26,6 +27,8 @@ public static class TrackingUri
     {
         if (IsHttp(uri))
             return Redact(uri);
+        if (MlflowSqliteUri.IsSqlite(uri))
+            return MlflowSqliteUri.FromPath(MlflowSqliteUri.ToPath(uri, baseDirectory));
         var scheme = Scheme(uri);
         if (scheme is not null && !scheme.Equals("file", StringComparison.OrdinalIgnoreCase))
             throw Unsupported(uri);
@@ -46,12 +49,17 @@ public static class TrackingUri
             var credentials = MlflowCredentials.FromEnvironment(environment) ?? CredentialsFromUserInfo(uri);
             return new MlflowRestClient(uri, credentials, options);
         }
+        if (MlflowSqliteUri.IsSqlite(uri))
+            return new MlflowSqliteStore(MlflowSqliteUri.ToPath(uri));
         return new MlflowFileStore(MlflowFileStore.FileUriToPath(Normalize(uri))!);
     }
 
     /// <summary>The URI without user name and password, fit for messages and files.</summary>
     public static string Redact(string uri)
     {
+        // A sqlite: URI has no credentials; it is printed as the database path only.
+        if (MlflowSqliteUri.IsSqlite(uri))
+            return MlflowSqliteUri.Redact(uri);
         if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || string.IsNullOrEmpty(parsed.UserInfo))
             return uri;
         return new UriBuilder(parsed) { UserName = "", Password = "" }.Uri.ToString();
@@ -85,7 +93,7 @@ public static class TrackingUri
 
     private static ArgumentException Unsupported(string uri) =>
         new($"Tracking URI '{Redact(uri)}' is not supported: use http(s)://<host>:<port> for an MLflow server (which may sit in front of a database), " +
-            "or file:<path> for MLflow's file store.", nameof(uri));
+            "sqlite:///<path>.db for MLflow's SQL store in a file, or file:<path> for MLflow's file store.", nameof(uri));
 
     private static bool IsTrue(string? value) => value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
 }

@@ -4,6 +4,19 @@ namespace ImdbExperiments.Tests.Cli;
 
 public sealed class SweepCommandTests
 {
+    static List<string> SqliteRows(string path, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+            rows.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+        return rows;
+    }
+
     const string Sweep = """
         name: tiny-sweep
         seed: 3
@@ -52,14 +65,14 @@ public sealed class SweepCommandTests
         Assert.Contains("trial-001  completed (finished before)", again.Stdout);
         Assert.DoesNotContain("train     built", again.Stdout);
 
-        // mlruns/<experiment>/<run>/tags/mlflow.parentRunId of each trial names the one parent run.
-        var experiment = Directory.GetDirectories(project.Combine("mlruns")).Single(d => Path.GetFileName(d) is not ("0" or ".trash"));
-        var runs = Directory.GetDirectories(experiment).Where(d => File.Exists(Path.Combine(d, "meta.yaml"))).ToArray();
-        var parents = runs.Select(r => Path.Combine(r, "tags", "mlflow.parentRunId")).Where(File.Exists).Select(File.ReadAllText).Distinct().ToArray();
-        Assert.Equal(3, runs.Length);
+        // With no tracking URI the runs are in ./mlflow.db (MLflow's default): each trial's mlflow.parentRunId tag names the one parent run.
+        var database = project.Combine("mlflow.db");
+        var runs = SqliteRows(database, "SELECT r.run_uuid FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id WHERE e.name = 'tiny-sweep'");
+        var parents = SqliteRows(database, "SELECT DISTINCT value FROM tags WHERE key = 'mlflow.parentRunId'");
+        Assert.Equal(3, runs.Count);
         var parent = Assert.Single(parents);
-        Assert.Contains(runs, r => Path.GetFileName(r) == parent);
-        Assert.True(File.Exists(Path.Combine(experiment, parent, "metrics", "validation", "f1")), "the parent run carries the best trial's metric");
+        Assert.Contains(parent, runs);
+        Assert.Single(SqliteRows(database, $"SELECT value FROM latest_metrics WHERE run_uuid = '{parent}' AND key = 'validation/f1'"));  // the best trial's metric
 
         var compare = ImdbxProcess.Run(project.Path, "compare", "--experiment", "tiny-sweep");
         Assert.Equal(0, compare.ExitCode);
