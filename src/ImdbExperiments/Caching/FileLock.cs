@@ -120,12 +120,12 @@ public sealed class FileLock : IDisposable
             if (!announced)
             {
                 announced = true;
-                report?.Invoke($"waiting for {who} (lock '{path}')");
+                report?.Invoke($"held by {who} (lock '{path}')");
             }
             else if (elapsed.Elapsed >= nextProgress)
             {
                 nextProgress += options.ProgressInterval;
-                report?.Invoke($"still waiting after {elapsed.Elapsed.TotalSeconds:0} s for {who}");
+                report?.Invoke($"still held by {who} after {elapsed.Elapsed.TotalSeconds:0} s of waiting");
             }
             var delay = options.PollInterval;
             if (options.Timeout is { } limit && limit - elapsed.Elapsed < delay) delay = limit - elapsed.Elapsed;

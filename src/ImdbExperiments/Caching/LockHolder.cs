@@ -18,9 +18,21 @@ public sealed record LockHolder
     {
         Pid = Environment.ProcessId,
         Host = Environment.MachineName,
-        Command = Truncate(string.Join(' ', Environment.GetCommandLineArgs().Select(Path.GetFileName)), 200),
+        Command = Truncate(CommandOf(Environment.GetCommandLineArgs()), 200),
         SinceUtc = DateTimeOffset.UtcNow,
     };
+
+    /// <summary>"imdbx.dll train --experiment smoke": the program, its subcommand and experiment; never other options, which may carry secrets.</summary>
+    internal static string CommandOf(IReadOnlyList<string> arguments)
+    {
+        if (arguments.Count == 0) return "";
+        var words = new List<string> { Path.GetFileName(arguments[0]) };
+        var i = 1;
+        for (; i < arguments.Count && !arguments[i].StartsWith('-'); i++) words.Add(arguments[i]);
+        for (; i < arguments.Count - 1; i++)
+            if (arguments[i] is "--experiment" or "-e") words.AddRange(["--experiment", arguments[i + 1]]);
+        return string.Join(' ', words);
+    }
 
     public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this);
 

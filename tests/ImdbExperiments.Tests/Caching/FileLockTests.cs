@@ -103,4 +103,12 @@ public sealed class FileLockTests
         Assert.NotNull(holder);
         Assert.DoesNotContain(holder.Describe(), char.IsControl);
     }
+
+    [Fact]
+    public void HolderCommand_KeepsTheSubcommandAndExperiment_AndDropsOptionsThatMayHoldSecrets()
+    {
+        var command = LockHolder.CommandOf(["/opt/imdbx/imdbx.dll", "train", "--set", "tracking.uri=https://u:secret@host", "--experiment", "smoke"]);
+
+        Assert.Equal("imdbx.dll train --experiment smoke", command);
+    }
 }
