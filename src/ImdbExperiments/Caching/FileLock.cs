@@ -136,7 +136,8 @@ public sealed class FileLock : IDisposable
     /// <summary>Reads a file that another process holds under flock: .NET's own open would ask for a shared flock and fail.</summary>
     static class UnixFile
     {
-        const int ReadOnly = 0;
+        // O_RDONLY | O_NONBLOCK: a FIFO planted at the lock path must not block the waiter.
+        static int ReadOnlyNonBlocking => OperatingSystem.IsMacOS() ? 0x4 : 0x800;
 
         [DllImport("libc", EntryPoint = "open", SetLastError = true)]
         static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
@@ -151,7 +152,7 @@ public sealed class FileLock : IDisposable
         {
             try
             {
-                var fd = Open(path, ReadOnly);
+                var fd = Open(path, ReadOnlyNonBlocking);
                 if (fd < 0) return null;
                 try
                 {

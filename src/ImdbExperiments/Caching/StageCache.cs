@@ -62,7 +62,17 @@ public sealed class StageCache(string root, IReadOnlyDictionary<string, string> 
                     : ReportOf(stage, key, folder, Check(stage, key, folder, fullHash: true, cancellationToken));
                 if (!entry.IsProblem) { reports.Add(entry); continue; }
                 // Under the key's lock nobody builds it; a held lock means a build is running, so nothing of its is touched.
-                using var keyLock = FileLock.TryAcquire(LockPathOf(stage, key));
+                FileLock? keyLock;
+                try
+                {
+                    keyLock = FileLock.TryAcquire(LockPathOf(stage, key));
+                }
+                catch (LockUnavailableException e)
+                {
+                    reports.Add(entry with { Detail = $"{entry.Detail}; not repaired: {e.Message}" });
+                    continue;
+                }
+                using var _ = keyLock;
                 if (keyLock is null)
                 {
                     reports.Add(leftover is null ? entry : entry with { Status = CacheEntryStatus.Building, Detail = $"'{name}' is being built by another process" });
@@ -91,6 +101,9 @@ public sealed class StageCache(string root, IReadOnlyDictionary<string, string> 
         var manifest = StageManifest.TryRead(manifestPath);
         if (manifest is null)
             return new(CacheEntryStatus.Incomplete, null, Directory.Exists(directory) ? $"no valid {StageManifest.FileName}" : "not built");
+        // A hand-edited manifest may hold nulls where the format has none.
+        if (manifest.Files is null || manifest.Files.Any(file => file?.Path is null || file.Sha256 is null))
+            return new(CacheEntryStatus.Incomplete, null, $"{StageManifest.FileName} has a file entry without a path or a sha256");
         if (manifest.Stage != stage || manifest.Key != key)
             return new(CacheEntryStatus.Incomplete, null, $"{StageManifest.FileName} is for {manifest.Stage}/{StageKey.Short(manifest.Key)}");
 
@@ -107,7 +120,15 @@ public sealed class StageCache(string root, IReadOnlyDictionary<string, string> 
                 return new(CacheEntryStatus.Corrupt, null, Mismatch(stage, key, file, $"{file.Size} bytes", $"{stamp.Size} bytes"));
             if (!fullHash && stamp == file.Stamp) { files.Add(file); continue; }
 
-            var actual = HashFile(path, cancellationToken);
+            string actual;
+            try
+            {
+                actual = HashFile(path, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return new(CacheEntryStatus.Corrupt, null, $"{stage} {StageKey.Short(key)}: {file.Path} cannot be read: {e.Message}");
+            }
             if (actual != file.Sha256)
                 return new(CacheEntryStatus.Corrupt, null, Mismatch(stage, key, file, "sha256 " + file.Sha256[..Math.Min(12, file.Sha256.Length)], "sha256 " + actual[..12]));
             restamped |= stamp != file.Stamp;
@@ -152,7 +173,7 @@ public sealed class StageCache(string root, IReadOnlyDictionary<string, string> 
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Read-only cache, or the folder was replaced meanwhile: the hit stands, the next one hashes again.
-            try { File.Delete(temp); } catch (Exception) when (e is IOException or UnauthorizedAccessException) { }
+            try { File.Delete(temp); } catch (Exception inner) when (inner is IOException or UnauthorizedAccessException) { }
         }
     }
 

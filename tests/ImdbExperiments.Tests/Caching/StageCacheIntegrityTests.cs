@@ -110,6 +110,21 @@ public sealed class StageCacheIntegrityTests
     }
 
     [Fact]
+    public async Task Manifest_WithANullFileEntry_IsNotAHit_AndThrowsNothing()
+    {
+        using var temp = new TempFolder();
+        var built = await BuildAsync(new StageCache(temp.Path, Tools));
+        var manifestPath = built.PathOf(StageManifest.FileName);
+        var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+        manifest["files"]![0]!["path"] = null;
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+
+        var cache = new StageCache(temp.Path, Tools);
+        Assert.Null(cache.TryGet("model", Request().Key));
+        Assert.Equal(CacheEntryStatus.Incomplete, Assert.Single(cache.Verify(repair: false)).Status);
+    }
+
+    [Fact]
     public async Task Verify_ReportsCorruptIncompleteAndOrphanedFolders_AndRepairRemovesThem()
     {
         using var temp = new TempFolder();
