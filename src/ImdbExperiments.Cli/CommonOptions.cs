@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ImdbExperiments.Caching;
 
 namespace ImdbExperiments.Cli;
 
@@ -32,4 +33,23 @@ static class CommonOptions
         Description = "Artifacts folder (stage cache, runs, downloads).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("IMDBX_ARTIFACTS") ?? "artifacts",
     };
+
+    public static readonly Option<bool> NoWait = new("--no-wait")
+    {
+        Description = "Fail at once, naming the holder, when another process holds a stage or the run folder (default: wait for it).",
+    };
+
+    public static readonly Option<double?> LockTimeout = new("--lock-timeout")
+    {
+        Description = "Give up waiting for another process's stage or run-folder lock after this many seconds (default: wait as long as it runs).",
+    };
+
+    /// <summary>The lock waiting that --no-wait and --lock-timeout ask for.</summary>
+    public static LockOptions Locks(ParseResult result)
+    {
+        var timeout = result.GetValue(LockTimeout);
+        if (timeout is { } seconds && (!double.IsFinite(seconds) || seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2))
+            throw new ArgumentException($"--lock-timeout {seconds}: not a number of seconds; allowed: 0 or more (0 tries once).");
+        return new LockOptions { NoWait = result.GetValue(NoWait), Timeout = timeout is { } t ? TimeSpan.FromSeconds(t) : null };
+    }
 }

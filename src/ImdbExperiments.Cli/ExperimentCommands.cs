@@ -14,6 +14,7 @@ static class ExperimentCommands
         var command = new Command(stage, description)
         {
             CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Force, CommonOptions.Json, CommonOptions.Artifacts,
+            CommonOptions.NoWait, CommonOptions.LockTimeout,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {

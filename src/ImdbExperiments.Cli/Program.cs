@@ -26,6 +26,7 @@ root.Subcommands.Add(ReportCommands.Compare());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(CacheCommands.Clean());
+root.Subcommands.Add(CacheCommands.Cache());
 root.Subcommands.Add(TrackingCommands.Sync());
 
 return await root.Parse(args).InvokeAsync();

@@ -25,6 +25,7 @@ static class StageCommands
             Cache = new StageCache(Path.Combine(artifacts, "cache"), ToolVersions.Current()),
             ArtifactsDirectory = artifacts,
             Force = (result.GetValue(CommonOptions.Force) ?? []).ToHashSet(StringComparer.Ordinal),
+            Locks = CommonOptions.Locks(result),
             Log = Console.Out,
             Progress = new TerminalProgressDisplay(),
         };
@@ -35,6 +36,7 @@ static class StageCommands
         var command = new Command(stage.Name, stage.Description)
         {
             CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Force, CommonOptions.Json, CommonOptions.Artifacts,
+            CommonOptions.NoWait, CommonOptions.LockTimeout,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {

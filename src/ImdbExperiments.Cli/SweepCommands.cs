@@ -18,7 +18,7 @@ static class SweepCommands
     {
         var command = new Command("sweep", "Run every pending trial of a sweep spec (sweep: section), then print the trials sorted by the sweep metric.")
         {
-            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Artifacts,
+            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Artifacts, CommonOptions.NoWait, CommonOptions.LockTimeout,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(() => RunAsync(result, cancellationToken)));
         command.Subcommands.Add(Plan());

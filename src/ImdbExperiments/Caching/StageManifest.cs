@@ -12,6 +12,13 @@ public sealed record StageManifest
 {
     public const string FileName = "manifest.json";
 
+    /// <summary>2: every file has a <see cref="StageFile.Stamp"/>. A manifest without the field is version 1 (sizes and hashes only).</summary>
+    public const int CurrentVersion = 2;
+
+    // A manifest is a few kilobytes; a huge one is not ours and is not read into memory.
+    const long MaxBytes = 16 * 1024 * 1024;
+
+    [JsonPropertyName("manifest_version")] public int ManifestVersion { get; init; } = 1;
     [JsonPropertyName("stage")] public required string Stage { get; init; }
     [JsonPropertyName("key")] public required string Key { get; init; }
     [JsonPropertyName("format_version")] public required int FormatVersion { get; init; }
@@ -36,9 +43,11 @@ public sealed record StageManifest
     {
         try
         {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length > MaxBytes) return null;
             return JsonSerializer.Deserialize<StageManifest>(File.ReadAllText(path), Options);
         }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException or NotSupportedException)
         {
             return null;
         }

@@ -43,8 +43,10 @@ public sealed class Pipeline
             request,
             (build, ct) => stage.BuildAsync(context, build, upstream, ct),
             force: context.Force.Contains(name),
-            onWait: () => context.Log.WriteLine($"{stage.Name,-9} waiting   {StageKey.Short(request.Key)}  another process is building it"),
-            cancellationToken);
+            onWait: message => context.Log.WriteLine($"{stage.Name,-9} waiting   {StageKey.Short(request.Key)}  {message}"),
+            locks: context.Locks,
+            onCorrupt: message => context.Log.WriteLine($"{stage.Name,-9} corrupt   {message}; rebuilding"),
+            cancellationToken: cancellationToken);
         stopwatch.Stop();
 
         done[name] = output;
@@ -64,7 +66,8 @@ public sealed class Pipeline
             if (TryGetCached(dependency) is not { } output) return null;
             upstream[dependency] = output.Key;
         }
-        return context.Cache.TryGet(stage.Name, new StageRequest(stage.Name, stage.FormatVersion, stage.Inputs(context), upstream).Key);
+        return context.Cache.TryGet(stage.Name, new StageRequest(stage.Name, stage.FormatVersion, stage.Inputs(context), upstream).Key,
+            message => context.Log.WriteLine($"{stage.Name,-9} corrupt   {message}"));
     }
 
     /// <summary>Wall time of the last stage this pipeline ran (for --json).</summary>

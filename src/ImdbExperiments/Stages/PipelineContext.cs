@@ -15,6 +15,9 @@ public sealed record PipelineContext
     /// <summary>Stages to rebuild even when their output is cached (<c>--force=&lt;stage&gt;</c>).</summary>
     public IReadOnlySet<string> Force { get; init; } = new HashSet<string>();
 
+    /// <summary>How stage-cache and run-folder locks held by another process are waited for (<c>--no-wait</c>, <c>--lock-timeout</c>).</summary>
+    public LockOptions Locks { get; init; } = LockOptions.Default;
+
     public TextWriter Log { get; init; } = TextWriter.Null;
     public IProgressDisplay Progress { get; init; } = NoProgressDisplay.Instance;
 

@@ -93,6 +93,8 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         GetEnvironmentVariable = context.Environment,
         Warn = message => context.Log.WriteLine($"tracking  warning: {message}"),
         FinalFlushTimeout = context.TrackingFlushTimeout,
+        RunFolderLock = context.Locks,
+        OnRunFolderWait = message => context.Log.WriteLine($"run       waiting   {message}"),
     };
 
     public void Started(int totalSteps, int? resumedFromStep) =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ImdbExperiments.Caching;
 
 namespace ImdbExperiments.Tracking;
 
@@ -29,12 +30,12 @@ public sealed class RunJournal : IDisposable
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    private readonly FileStream _lock;
+    private readonly FileLock _lock;
     private readonly FileStream? _writer;
     private readonly bool _fsync;
     private readonly Lock _appendLock = new();
 
-    private RunJournal(string runFolder, FileStream lockStream, FileStream? writer, bool fsync, long lastSeq)
+    private RunJournal(string runFolder, FileLock lockStream, FileStream? writer, bool fsync, long lastSeq)
     {
         RunFolder = runFolder;
         _lock = lockStream;
@@ -62,14 +63,16 @@ public sealed class RunJournal : IDisposable
     }
 
     /// <summary>Starts a new journal; a folder whose journal already holds events must be resumed instead.</summary>
-    internal static RunJournal Create(string runFolder, bool fsync)
+    /// <param name="locks">how to wait for another process that holds the folder; null fails at once</param>
+    internal static RunJournal Create(string runFolder, bool fsync, LockOptions? locks = null, Action<string>? onWait = null)
     {
         Directory.CreateDirectory(runFolder);
-        var lockStream = AcquireLock(runFolder) ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds '{LockFileName}').");
+        var lockStream = AcquireLock(runFolder, locks, onWait) ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds '{LockFileName}').");
         try
         {
+            // Re-checked under the lock: a process we waited for may have started this run meanwhile.
             if (ReadEntries(runFolder, 0).Count > 0)
-                throw new InvalidOperationException($"Run folder '{runFolder}' already has a tracking journal; resume the run instead of starting it again.");
+                throw new JournalExistsException($"Run folder '{runFolder}' already has a tracking journal; resume the run instead of starting it again.");
             File.Delete(Path.Combine(runFolder, AckFileName));
             var writer = new FileStream(Path.Combine(runFolder, JournalFileName), FileMode.Create, FileAccess.Write, FileShare.Read);
             return new RunJournal(runFolder, lockStream, writer, fsync, 0);
@@ -82,9 +85,10 @@ public sealed class RunJournal : IDisposable
     }
 
     /// <summary>Opens an existing journal to append to it (a resumed run) or, with <paramref name="forAppend"/> false, to sync it.</summary>
-    internal static RunJournal? TryOpen(string runFolder, bool forAppend, bool fsync)
+    /// <param name="locks">how to wait for another process that holds the folder; null returns null at once</param>
+    internal static RunJournal? TryOpen(string runFolder, bool forAppend, bool fsync, LockOptions? locks = null, Action<string>? onWait = null)
     {
-        var lockStream = AcquireLock(runFolder);
+        var lockStream = AcquireLock(runFolder, locks, onWait);
         if (lockStream is null)
             return null;
         try
@@ -209,17 +213,10 @@ public sealed class RunJournal : IDisposable
         _lock.Dispose();
     }
 
-    private static FileStream? AcquireLock(string runFolder)
-    {
-        try
-        {
-            return new FileStream(Path.Combine(runFolder, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    // The same lock as the stage cache's: it names its holder, and a waiter can say whom it waits for.
+    private static FileLock? AcquireLock(string runFolder, LockOptions? locks, Action<string>? onWait) => locks is null
+        ? FileLock.TryAcquire(Path.Combine(runFolder, LockFileName))
+        : FileLock.Acquire(Path.Combine(runFolder, LockFileName), locks, onWait);
 
     internal byte[] Serialize(JournalEvent journalEvent)
     {

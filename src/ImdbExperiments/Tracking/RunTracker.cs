@@ -66,7 +66,7 @@ public sealed class RunTracker : IAsyncDisposable
     public static RunTracker Resume(string runFolder, TrackingOptions? options = null)
     {
         options ??= new TrackingOptions();
-        var journal = RunJournal.TryOpen(Path.GetFullPath(runFolder), forAppend: true, options.FsyncEachEvent)
+        var journal = RunJournal.TryOpen(Path.GetFullPath(runFolder), forAppend: true, options.FsyncEachEvent, options.RunFolderLock, options.OnRunFolderWait)
             ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds '{RunJournal.LockFileName}').");
         try
         {
@@ -88,10 +88,20 @@ public sealed class RunTracker : IAsyncDisposable
     }
 
     /// <summary>Resumes the run of <paramref name="start"/>'s folder when it has a journal, else starts it.</summary>
-    public static RunTracker StartOrResume(RunStart start, TrackingOptions? options = null) =>
-        RunJournal.ReadEntries(Path.GetFullPath(start.RunFolder), 0).Any(entry => entry.Event is StartRunEvent)
-            ? Resume(start.RunFolder, options)
-            : Start(start, options);
+    public static RunTracker StartOrResume(RunStart start, TrackingOptions? options = null)
+    {
+        if (RunJournal.ReadEntries(Path.GetFullPath(start.RunFolder), 0).Any(entry => entry.Event is StartRunEvent))
+            return Resume(start.RunFolder, options);
+        try
+        {
+            return Start(start, options);
+        }
+        catch (JournalExistsException)
+        {
+            // Another process started this folder's run while we waited for its lock: continue that run.
+            return Resume(start.RunFolder, options);
+        }
+    }
 
     /// <summary>
     /// Starts a child run (a sweep trial): tagged mlflow.parentRunId, same backend and experiment as this run,
@@ -261,7 +271,7 @@ public sealed class RunTracker : IAsyncDisposable
         var uri = parent?.TrackingUri ?? Tracking.TrackingUri.Normalize(Tracking.TrackingUri.Resolve(options.TrackingUri, options.GetEnvironmentVariable), options.BaseDirectory);
         var experiment = parent?.ExperimentName ?? FirstNonEmpty(options.ExperimentName, options.GetEnvironmentVariable("MLFLOW_EXPERIMENT_NAME")) ?? MlflowFileStore.DefaultExperimentName;
         var runFolder = Path.GetFullPath(start.RunFolder);
-        var journal = RunJournal.Create(runFolder, options.FsyncEachEvent);
+        var journal = RunJournal.Create(runFolder, options.FsyncEachEvent, options.RunFolderLock, options.OnRunFolderWait);
         try
         {
             // The tracker sanitizes the start tags (and warns about them) before its start event exists.

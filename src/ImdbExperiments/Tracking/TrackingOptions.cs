@@ -28,6 +28,12 @@ public sealed record TrackingOptions
 
     public MlflowRestClientOptions Rest { get; init; } = new();
 
+    /// <summary>How a run folder that another process holds is waited for; null fails at once ("in use").</summary>
+    public Caching.LockOptions? RunFolderLock { get; init; }
+
+    /// <summary>Told whom a run waits for when another process holds its folder.</summary>
+    public Action<string>? OnRunFolderWait { get; init; }
+
     /// <summary>Opens the backend for a normalized tracking URI; null uses <see cref="Tracking.TrackingUri.OpenBackend"/>.</summary>
     public Func<string, ITrackingBackend>? OpenBackend { get; init; }
 

@@ -116,8 +116,8 @@ public sealed class StageCacheTests
             await File.WriteAllTextAsync(context.PathOf("f"), "done", ct);
         }
 
-        var first = new StageCache(temp.Path, Tools).GetOrBuildAsync(Request(), Build, onWait: () => Interlocked.Increment(ref waits));
-        var second = new StageCache(temp.Path, Tools).GetOrBuildAsync(Request(), Build, onWait: () => Interlocked.Increment(ref waits));
+        var first = new StageCache(temp.Path, Tools).GetOrBuildAsync(Request(), Build, onWait: _ => Interlocked.Increment(ref waits));
+        var second = new StageCache(temp.Path, Tools).GetOrBuildAsync(Request(), Build, onWait: _ => Interlocked.Increment(ref waits));
         var outputs = await Task.WhenAll(first, second);
 
         Assert.Equal(1, builds);
