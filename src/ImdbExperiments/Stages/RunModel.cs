@@ -23,7 +23,9 @@ public static class RunModel
         IReadOnlyList<Metric> chosenBy, DatasetInput? validation)
     {
         var package = Path.Combine(runFolder, PackageFolder);
-        MlflowModelFile.Package(Path.Combine(runFolder, TrainStage.ModelFolder), package);
+        // A run folder is one spec, so one trained model: a re-run leaves the package (and the MLmodel the sender wrote) as it is.
+        if (!Directory.Exists(package))
+            MlflowModelFile.Package(Path.Combine(runFolder, TrainStage.ModelFolder), package);
         var parameters = spec.Flatten()
             .Where(pair => ParamSections.Any(section => pair.Key.StartsWith(section, StringComparison.Ordinal)))
             .Select(pair => new Param(pair.Key, pair.Value))

@@ -279,8 +279,8 @@ public sealed class MlflowRestClient : ITrackingBackend
         }
     }
 
-    // MLflow 3 logged models (mlflow/protos/service.proto CreateLoggedModel, LogLoggedModelParamsRequest, SetLoggedModelTags,
-    // FinalizeLoggedModel; mlflow/store/tracking/rest_store.py sends model_id in the body as well as in the path).
+    // MLflow 3 logged models as mlflow/store/tracking/rest_store.py calls them: create (POST logged-models), params in batches
+    // of 100 (POST logged-models/<id>/params, model_id in the body too), tags (PATCH .../tags), finalize (PATCH logged-models/<id>).
     public async Task<LoggedModelInfo> CreateLoggedModelAsync(string experimentId, string name, string sourceRunId, string? modelType, CancellationToken cancellationToken = default)
     {
         var body = Json(writer =>
@@ -317,9 +317,9 @@ public sealed class MlflowRestClient : ITrackingBackend
 
     public async Task SetLoggedModelTagsAsync(string modelId, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default)
     {
+        // rest_store.py set_logged_model_tags: the id is in the path only.
         var body = Json(writer =>
         {
-            writer.WriteString("model_id", modelId);
             writer.WriteStartArray("tags");
             foreach (var tag in tags)
                 WriteKeyValue(writer, tag.Key, tag.Value);
