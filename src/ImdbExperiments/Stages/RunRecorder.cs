@@ -27,6 +27,9 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     readonly RunTracker? tracker;
     readonly int logEvery;
     IProgressTask? bar;
+    IReadOnlyList<DatasetInput> datasets = [];
+    StageOutput? trained;
+    IReadOnlyList<Metric> bestMetrics = [];
     bool loggedLive;
     bool ended;
 
@@ -59,6 +62,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         File.WriteAllText(Path.Combine(folder, EnvironmentFileName), environment.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
         RunTracker? tracker = null;
+        IReadOnlyList<DatasetInput> datasets = [];
         if (spec.Spec.Tracking.Enabled)
         {
             var tags = new Dictionary<string, string>(TrackingTags.System(spec.SourcePath, (string?)environment["git_commit"]));
@@ -74,14 +78,11 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
                 tracker.SetTags(tags.Where(t => t.Key != TrackingTags.RunName));
             }
             tracker.LogParams(spec.Flatten());
-            var dataHash = (string?)split.Manifest.Summary["reviews_sha256"] ?? "";
-            var source = (string?)fetch.Manifest.Summary["source"] ?? "";
-            foreach (var part in TokenizeStage.Splits)
-                tracker.LogInput(source.StartsWith("http", StringComparison.Ordinal)
-                    ? DatasetInput.FromUrl("imdb", dataHash, source, part)
-                    : DatasetInput.FromLocalPath("imdb", dataHash, source, part));
+            datasets = RunDatasets.From(split, fetch);
+            foreach (var dataset in datasets)
+                tracker.LogInput(dataset);
         }
-        return new RunRecorder(context, folder, tracker);
+        return new RunRecorder(context, folder, tracker) { datasets = datasets };
     }
 
     /// <summary>Where and how the spec's runs are tracked: tracking.uri (else MLFLOW_TRACKING_URI, else file:./mlruns), tracking.experiment (else the spec name).</summary>
@@ -130,7 +131,12 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         WriteLossCurve(train.PathOf(TrainingHistory.FileName));
         var summary = train.Manifest.Summary;
         WriteMetrics(new JsonObject { ["validation"] = summary["validation"]?.DeepClone(), ["best_step"] = summary["best_step"]?.DeepClone() });
-        tracker?.LogMetrics(Metrics("best_validation", summary["validation"]!.AsObject()).ToArray(), (int)summary["best_step"]!);
+        // One timestamp for the run's points and the LoggedModel's copy of them, so a store keeps them as one point.
+        var time = DateTimeOffset.UtcNow;
+        var best = Metrics("best_validation", summary["validation"]!.AsObject()).ToArray();
+        tracker?.LogMetrics(best, (int)summary["best_step"]!, time);
+        trained = train;
+        bestMetrics = best.Select(m => new Metric(m.Key, m.Value, time.ToUnixTimeMilliseconds(), (int)summary["best_step"]!)).ToList();
     }
 
     /// <summary>After the evaluate stage: test metrics, predictions.</summary>
@@ -152,7 +158,12 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         foreach (var file in new[] { SpecFileName, MetricsFileName, EnvironmentFileName, TrainingHistory.FileName, EvaluationResult.PredictionsFileName, LossCurveFileName, ConfusionMatrixFileName })
             if (File.Exists(Path.Combine(Folder, file))) tracker.LogArtifact(Path.Combine(Folder, file));
         if (context.Spec.Spec.Tracking.LogModel && Directory.Exists(Path.Combine(Folder, TrainStage.ModelFolder)))
+        {
             tracker.LogArtifact(Path.Combine(Folder, TrainStage.ModelFolder), TrainStage.ModelFolder);
+            if (trained is not null)
+                tracker.LogModel(RunModel.Prepare(Folder, RunName(context.Spec), context.Spec, trained, bestMetrics,
+                    datasets.FirstOrDefault(d => d.Context == "validation")));
+        }
         return await tracker.EndAsync(RunStatus.Finished);
     }
 

@@ -33,14 +33,7 @@ public sealed class TokenizeStage : Stage
             throw new ArgumentException($"tokenizer.max_length in {context.Spec.SourcePath} is {tokenizer.MaxLength}, but the model has only {config.MaxPositionEmbeddings} positions (max_position_embeddings); allowed: 8..{config.MaxPositionEmbeddings}.");
 
         var lowercase = tokenizer.Lowercase ?? ModelDoLowerCase(modelFolder) ?? true;
-        var encoder = WordPieceEncoder.Load(Path.Combine(modelFolder, "vocab.txt"), new WordPieceEncoderOptions
-        {
-            Lowercase = lowercase,
-            MaxLength = tokenizer.MaxLength,
-            Truncation = Truncation(tokenizer.Truncation),
-            HeadTokens = tokenizer.HeadTokens,
-            StripHtml = tokenizer.StripHtml,
-        });
+        var encoder = WordPieceEncoder.Load(Path.Combine(modelFolder, "vocab.txt"), EncoderOptions(tokenizer, lowercase));
 
         var reviews = ReviewFile.Read(upstream["ingest"].PathOf(IngestStage.ReviewsFileName));
         var split = SplitReader.Read(upstream["split"].Directory, reviews);
@@ -78,6 +71,20 @@ public sealed class TokenizeStage : Stage
 
     public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) =>
         Splits.ToDictionary(s => s, s => output.PathOf(FileName(s)));
+
+    /// <summary>
+    /// The one mapping from the spec's tokenizer section to the encoder: tokenize uses it, the train stage exports it into
+    /// the model's tokenizer_config.json, and prediction reads it back from there.
+    /// </summary>
+    /// <param name="lowercase">the lowercasing actually used (the spec's, else the base model's do_lower_case)</param>
+    public static WordPieceEncoderOptions EncoderOptions(TokenizerSpec tokenizer, bool lowercase) => new()
+    {
+        Lowercase = lowercase,
+        MaxLength = tokenizer.MaxLength,
+        Truncation = Truncation(tokenizer.Truncation),
+        HeadTokens = tokenizer.HeadTokens,
+        StripHtml = tokenizer.StripHtml,
+    };
 
     /// <summary>The encoder's truncation for the spec's tokenizer.truncation (also what prediction uses).</summary>
     public static Text.TruncationMode Truncation(Specs.TruncationMode truncation) => truncation switch

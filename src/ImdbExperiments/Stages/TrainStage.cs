@@ -21,7 +21,9 @@ public sealed class TrainStage : Stage
     public override string Name => "train";
     // 2: CPU dropout draws its masks with DropoutMask's hash instead of libtorch's Bernoulli sampler, so the same spec
     // trains to different (equally reproducible) weights; a cached version-1 result must not stand in for it.
-    public override int FormatVersion => 2;
+    // 3: the model's tokenizer_config.json carries the tokenization training used (do_lower_case, model_max_length = tokenizer.max_length,
+    // truncation, head tokens, HTML stripping) instead of the base checkpoint's; a version-2 folder would predict with other settings.
+    public override int FormatVersion => 3;
     public override IReadOnlyList<string> Upstream => ["model", "tokenize"];
 
     public override JsonNode? Inputs(PipelineContext context) => JsonNode.Parse(context.Spec.Subset(
@@ -61,7 +63,10 @@ public sealed class TrainStage : Stage
             },
             Resumed = (folder, step) => context.Log.WriteLine($"train     resumed from checkpoint at step {step} ({folder})"),
         };
-        var export = new ModelExport(checkpoint.VocabPath, checkpoint.DoLowerCase, HfModelFolder.DefaultLabels, config.MaxPositionEmbeddings);
+        // The exported folder tokenizes as training did: the lowercasing tokenize used and the spec's length, truncation and HTML rule.
+        var lowercase = (bool?)upstream["tokenize"].Manifest.Summary["lowercase"] ?? checkpoint.DoLowerCase;
+        var tokenizer = TokenizeStage.EncoderOptions(spec.Tokenizer, lowercase);
+        var export = new ModelExport(checkpoint.VocabPath, lowercase, HfModelFolder.DefaultLabels, spec.Tokenizer.MaxLength, tokenizer);
 
         // Training is synchronous tensor work: run it off the caller's thread so Ctrl-C handling stays responsive.
         var result = await Task.Run(() => trainer.Train(model, train, validation, work, export, callbacks, cancellationToken), cancellationToken);

@@ -37,4 +37,28 @@ public interface ITrackingBackend : IDisposable
     /// (the artifact root when null), as MLflow's log_artifact and log_artifacts do.
     /// </summary>
     Task LogArtifactAsync(RunInfo run, string localPath, string? artifactPath, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates an MLflow 3 LoggedModel (status PENDING) in the experiment, produced by <paramref name="sourceRunId"/>; its
+    /// artifacts live under the answered <see cref="LoggedModelInfo.ArtifactUri"/> (&lt;experiment location&gt;/models/&lt;id&gt;/artifacts).
+    /// </summary>
+    Task<LoggedModelInfo> CreateLoggedModelAsync(string experimentId, string name, string sourceRunId, string? modelType, CancellationToken cancellationToken = default);
+
+    /// <summary>Params of a LoggedModel; like a run's, a param keeps its first value.</summary>
+    Task LogLoggedModelParamsAsync(string modelId, IReadOnlyList<Param> parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Tags of a LoggedModel; a tag logged again takes the new value.</summary>
+    Task SetLoggedModelTagsAsync(string modelId, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Metric points of the run that are the model's (MLflow 3 metrics carry model_id, dataset_name, dataset_digest):
+    /// the model shows them, linked to the dataset they were measured on.
+    /// </summary>
+    Task LogLoggedModelMetricsAsync(string runId, string modelId, IReadOnlyList<Metric> metrics, string? datasetName, string? datasetDigest, CancellationToken cancellationToken = default);
+
+    /// <summary>A folder's files under the model's artifact location (same rules as <see cref="LogArtifactAsync"/>).</summary>
+    Task LogLoggedModelArtifactsAsync(LoggedModelInfo model, string localFolder, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the LoggedModel READY: its artifacts are complete.</summary>
+    Task FinalizeLoggedModelAsync(string modelId, CancellationToken cancellationToken = default);
 }

@@ -27,6 +27,18 @@ internal sealed record InputsEvent(IReadOnlyList<DatasetInput> Datasets) : Journ
 /// <summary><see cref="LocalPath"/> is relative to the run folder when the file lies inside it.</summary>
 internal sealed record ArtifactEvent(string LocalPath, string? ArtifactPath) : JournalEvent;
 
+/// <summary>The run's best model as an MLflow 3 LoggedModel; <see cref="LocalFolder"/> is stored like <see cref="ArtifactEvent.LocalPath"/>.</summary>
+internal sealed record LoggedModelEvent(
+    string Key,
+    string Name,
+    string LocalFolder,
+    string ModelType,
+    IReadOnlyList<Param> Parameters,
+    IReadOnlyList<RunTag> Tags,
+    IReadOnlyList<Metric> Metrics,
+    string? DatasetName,
+    string? DatasetDigest) : JournalEvent;
+
 internal sealed record StatusEvent(RunStatus Status, long? EndTimeMs) : JournalEvent;
 
 /// <summary>A complete journal line: the event and the byte range it occupies.</summary>

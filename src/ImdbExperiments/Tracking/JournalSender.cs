@@ -141,7 +141,28 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
                         warn($"artifact-secret:{file}", $"Artifact '{file}' contains the MLflow tracking credentials and is not logged.");
                         return;
                     }
-                    await backend.LogArtifactAsync(run, localPath, artifact.ArtifactPath, cancellationToken);
+                    try
+                    {
+                        await backend.LogArtifactAsync(run, localPath, artifact.ArtifactPath, cancellationToken);
+                    }
+                    catch (TrackingException exception) when (exception.ErrorCode == DeferredArtifacts.UnreachableErrorCode)
+                    {
+                        // The rest of the run still goes out; this artifact waits, counted as pending, for a Sync.
+                        DeferredArtifacts.Add(journal.RunFolder, artifact.Seq);
+                        warn("artifacts-unreachable", exception.Message);
+                    }
+                    break;
+                case LoggedModelEvent model:
+                    try
+                    {
+                        await LoggedModelSender.SendAsync(journal, backend, run, model, cancellationToken);
+                    }
+                    catch (TrackingException exception) when (exception.ErrorCode == DeferredArtifacts.UnreachableErrorCode)
+                    {
+                        // Created, not finalized: the model's files wait with the run's other unreachable artifacts.
+                        DeferredArtifacts.Add(journal.RunFolder, model.Seq);
+                        warn("artifacts-unreachable", exception.Message);
+                    }
                     break;
                 case StatusEvent status:
                     await backend.UpdateRunAsync(run.RunId, status.Status, status.EndTimeMs, cancellationToken);
@@ -153,6 +174,26 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
             // The backend will never take this event: say so once and move on to the rest.
             warn($"rejected-event:{journalEvent.Seq}", $"MLflow did not accept journal event {journalEvent.Seq} of run '{run.RunName}': {exception.Message} It stays in '{journal.JournalPath}'.");
         }
+    }
+
+    /// <summary>Tries the artifacts deferred by <see cref="DeferredArtifacts"/> again; returns how many are still waiting.</summary>
+    public async Task<int> SendDeferredAsync(CancellationToken cancellationToken)
+    {
+        var deferred = DeferredArtifacts.Read(journal.RunFolder);
+        if (deferred.Count == 0)
+            return 0;
+        var run = journal.ReadAck().Run;
+        if (run is null)
+            return deferred.Count;
+        var events = journal.ReadEntries(0).Select(entry => entry.Event).Where(e => e is ArtifactEvent or LoggedModelEvent && deferred.Contains(e.Seq)).ToList();
+        foreach (var artifact in events)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            DeferredArtifacts.Remove(journal.RunFolder, artifact.Seq);
+            // Sent as the journal would: re-deferred when the store is still unreachable.
+            await SendOtherAsync(run, artifact, cancellationToken);
+        }
+        return DeferredArtifacts.Count(journal.RunFolder);
     }
 
     private string? FindSecret(string path)

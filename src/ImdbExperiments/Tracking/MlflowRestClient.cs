@@ -257,6 +257,12 @@ public sealed class MlflowRestClient : ITrackingBackend
 
     public async Task LogArtifactAsync(RunInfo run, string localPath, string? artifactPath, CancellationToken cancellationToken = default)
     {
+        // Like MLflow's client (artifact_repository_registry.py): a local artifact URI is written directly, the rest through the proxy.
+        if (LocalArtifactRoot.Resolve(run.ArtifactUri) is { } root)
+        {
+            LocalArtifactRoot.Copy(root, localPath, artifactPath, cancellationToken);
+            return;
+        }
         var prefix = string.IsNullOrEmpty(artifactPath) ? "" : artifactPath.Replace('\\', '/').Trim('/') + "/";
         if (File.Exists(localPath))
         {
@@ -271,6 +277,114 @@ public sealed class MlflowRestClient : ITrackingBackend
         {
             throw new TrackingException($"Artifact '{localPath}' does not exist (it must stay in place until the run is synced).", "RESOURCE_DOES_NOT_EXIST");
         }
+    }
+
+    // MLflow 3 logged models as mlflow/store/tracking/rest_store.py calls them: create (POST logged-models), params in batches
+    // of 100 (POST logged-models/<id>/params, model_id in the body too), tags (PATCH .../tags), finalize (PATCH logged-models/<id>).
+    public async Task<LoggedModelInfo> CreateLoggedModelAsync(string experimentId, string name, string sourceRunId, string? modelType, CancellationToken cancellationToken = default)
+    {
+        var body = Json(writer =>
+        {
+            writer.WriteString("experiment_id", experimentId);
+            writer.WriteString("name", name);
+            writer.WriteString("source_run_id", sourceRunId);
+            if (modelType is not null)
+                writer.WriteString("model_type", modelType);
+        });
+        var response = await CallAsync(HttpMethod.Post, "logged-models", body, null, cancellationToken);
+        var info = response.TryGetProperty("model", out var model) && model.TryGetProperty("info", out var i) ? i : default;
+        var modelId = ReadString(info, "model_id")
+            ?? throw new TrackingException($"MLflow logged-models on {DisplayUri} answered without a model_id.", "INTERNAL_ERROR");
+        return new LoggedModelInfo(modelId, ReadString(info, "experiment_id") ?? experimentId, ReadString(info, "name") ?? name,
+            ReadString(info, "artifact_uri") ?? "", ReadString(info, "source_run_id") ?? sourceRunId);
+    }
+
+    public async Task LogLoggedModelParamsAsync(string modelId, IReadOnlyList<Param> parameters, CancellationToken cancellationToken = default)
+    {
+        foreach (var chunk in parameters.Chunk(MlflowLimits.MaxParamsPerBatch))
+        {
+            var body = Json(writer =>
+            {
+                writer.WriteString("model_id", modelId);
+                writer.WriteStartArray("params");
+                foreach (var param in chunk)
+                    WriteKeyValue(writer, param.Key, param.Value);
+                writer.WriteEndArray();
+            });
+            await CallAsync(HttpMethod.Post, $"logged-models/{EscapeSegment(modelId)}/params", body, null, cancellationToken);
+        }
+    }
+
+    public async Task SetLoggedModelTagsAsync(string modelId, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default)
+    {
+        // rest_store.py set_logged_model_tags: the id is in the path only.
+        var body = Json(writer =>
+        {
+            writer.WriteStartArray("tags");
+            foreach (var tag in tags)
+                WriteKeyValue(writer, tag.Key, tag.Value);
+            writer.WriteEndArray();
+        });
+        await CallAsync(HttpMethod.Patch, $"logged-models/{EscapeSegment(modelId)}/tags", body, null, cancellationToken);
+    }
+
+    // A metric of log-batch with model_id is the model's too (sqlalchemy_store.py _log_model_metrics); the identical run point is not stored twice.
+    public async Task LogLoggedModelMetricsAsync(string runId, string modelId, IReadOnlyList<Metric> metrics, string? datasetName, string? datasetDigest, CancellationToken cancellationToken = default)
+    {
+        foreach (var chunk in metrics.Chunk(MlflowLimits.MaxMetricsPerBatch))
+        {
+            var body = Json(writer =>
+            {
+                writer.WriteString("run_id", runId);
+                writer.WriteStartArray("metrics");
+                foreach (var metric in chunk)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("key", metric.Key);
+                    if (double.IsFinite(metric.Value))
+                        writer.WriteNumber("value", metric.Value);
+                    else
+                        writer.WriteString("value", double.IsNaN(metric.Value) ? "NaN" : metric.Value > 0 ? "Infinity" : "-Infinity");
+                    writer.WriteNumber("timestamp", metric.TimestampMs);
+                    writer.WriteNumber("step", metric.Step);
+                    writer.WriteString("model_id", modelId);
+                    if (datasetName is not null)
+                        writer.WriteString("dataset_name", datasetName);
+                    if (datasetDigest is not null)
+                        writer.WriteString("dataset_digest", datasetDigest);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+            });
+            await CallAsync(HttpMethod.Post, "runs/log-batch", body, null, cancellationToken);
+        }
+    }
+
+    public async Task LogLoggedModelArtifactsAsync(LoggedModelInfo model, string localFolder, CancellationToken cancellationToken = default)
+    {
+        if (LocalArtifactRoot.Resolve(model.ArtifactUri) is { } root)
+        {
+            LocalArtifactRoot.Copy(root, localFolder, null, cancellationToken);
+            return;
+        }
+        // The proxy addresses a model's files as a run's: <artifact root>/<relative path>.
+        var target = new RunInfo(model.ModelId, model.ExperimentId, model.Name, model.ArtifactUri, RunStatus.Running, 0, null);
+        foreach (var file in Directory.EnumerateFiles(localFolder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            if (Path.GetFileName(file).StartsWith('.'))
+                continue;
+            await UploadAsync(target, file, Path.GetRelativePath(localFolder, file).Replace('\\', '/'), cancellationToken);
+        }
+    }
+
+    public async Task FinalizeLoggedModelAsync(string modelId, CancellationToken cancellationToken = default)
+    {
+        var body = Json(writer =>
+        {
+            writer.WriteString("model_id", modelId);
+            writer.WriteString("status", "LOGGED_MODEL_READY");
+        });
+        await CallAsync(HttpMethod.Patch, $"logged-models/{EscapeSegment(modelId)}", body, null, cancellationToken);
     }
 
     public void Dispose() => _http.Dispose();
@@ -295,10 +409,12 @@ public sealed class MlflowRestClient : ITrackingBackend
             return new Uri(location.TrimEnd('/') + "/" + path);
         if (location.Length == 0)
             return new Uri(_baseUri, $"api/2.0/mlflow-artifacts/artifacts/{EscapeSegment(run.ExperimentId)}/{EscapeSegment(run.RunId)}/artifacts/{path}");
+        var scheme = location.Contains(':', StringComparison.Ordinal) ? location[..location.IndexOf(':', StringComparison.Ordinal)] + ":" : location;
         throw new TrackingException(
-            $"Run {run.RunId} stores artifacts at '{location}', which clients cannot write through {DisplayUri}. Start the server with " +
-            "--serve-artifacts (the default since MLflow 2.0) and log to an experiment created with its default artifact root (mlflow-artifacts:/).",
-            "INVALID_PARAMETER_VALUE");
+            $"Run {run.RunId} stores artifacts at '{TrackingUri.Redact(location)}' ({scheme}), which this client cannot write and {DisplayUri} does not proxy; " +
+            "the artifacts stay pending for Sync. Start the server with --serve-artifacts --artifacts-destination <that store> " +
+            "and log to an experiment whose artifact root is mlflow-artifacts:/ (the default of a server that serves artifacts).",
+            DeferredArtifacts.UnreachableErrorCode);
     }
 
     internal sealed record LogBatchChunk(List<Metric> Metrics, List<Param> Parameters, List<RunTag> Tags)

@@ -59,7 +59,7 @@ public sealed class RunJournal : IDisposable
         if (!Exists(runFolder))
             return 0;
         var ack = ReadAck(runFolder);
-        return ReadEntries(runFolder, ack.Offset).Count;
+        return ReadEntries(runFolder, ack.Offset).Count + DeferredArtifacts.Count(runFolder);
     }
 
     /// <summary>Starts a new journal; a folder whose journal already holds events must be resumed instead.</summary>
@@ -282,6 +282,18 @@ public sealed class RunJournal : IDisposable
                     writer.WriteString("local_path", artifact.LocalPath);
                     WriteOptional(writer, "artifact_path", artifact.ArtifactPath);
                     break;
+                case LoggedModelEvent model:
+                    writer.WriteString("type", "logged_model");
+                    writer.WriteString("key", model.Key);
+                    writer.WriteString("name", model.Name);
+                    writer.WriteString("local_folder", model.LocalFolder);
+                    writer.WriteString("model_type", model.ModelType);
+                    WritePairs(writer, "params", model.Parameters.Select(param => (param.Key, param.Value)));
+                    WritePairs(writer, "tags", model.Tags.Select(tag => (tag.Key, tag.Value)));
+                    WriteMetrics(writer, model.Metrics);
+                    WriteOptional(writer, "dataset_name", model.DatasetName);
+                    WriteOptional(writer, "dataset_digest", model.DatasetDigest);
+                    break;
                 case StatusEvent status:
                     writer.WriteString("type", "status");
                     writer.WriteString("status", status.Status.ToString().ToUpperInvariant());
@@ -335,6 +347,16 @@ public sealed class RunJournal : IDisposable
                     OptionalString(dataset, "schema"),
                     OptionalString(dataset, "profile"))).ToList()),
                 "artifact" => new ArtifactEvent(root.GetProperty("local_path").GetString()!, OptionalString(root, "artifact_path")),
+                "logged_model" => new LoggedModelEvent(
+                    root.GetProperty("key").GetString()!,
+                    root.GetProperty("name").GetString()!,
+                    root.GetProperty("local_folder").GetString()!,
+                    root.GetProperty("model_type").GetString()!,
+                    ReadPairs(root, "params").Select(pair => new Param(pair.Key, pair.Value)).ToList(),
+                    ReadPairs(root, "tags").Select(pair => new RunTag(pair.Key, pair.Value)).ToList(),
+                    ReadMetrics(root),
+                    OptionalString(root, "dataset_name"),
+                    OptionalString(root, "dataset_digest")),
                 "status" => new StatusEvent(
                     Enum.Parse<RunStatus>(root.GetProperty("status").GetString()!, ignoreCase: true),
                     root.TryGetProperty("end_time", out var end) ? end.GetInt64() : null),
@@ -367,6 +389,31 @@ public sealed class RunJournal : IDisposable
             var text => double.Parse(text!, NumberStyles.Float, CultureInfo.InvariantCulture),
         }
         : element.GetDouble();
+
+    private static void WriteMetrics(Utf8JsonWriter writer, IReadOnlyList<Metric> metrics)
+    {
+        writer.WriteStartArray("metrics");
+        foreach (var metric in metrics)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("key", metric.Key);
+            if (double.IsFinite(metric.Value))
+                writer.WriteNumber("value", metric.Value);
+            else
+                writer.WriteString("value", double.IsNaN(metric.Value) ? "NaN" : metric.Value > 0 ? "Infinity" : "-Infinity");
+            writer.WriteNumber("timestamp", metric.TimestampMs);
+            writer.WriteNumber("step", metric.Step);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+
+    private static List<Metric> ReadMetrics(JsonElement root) =>
+        root.GetProperty("metrics").EnumerateArray().Select(metric => new Metric(
+            metric.GetProperty("key").GetString()!,
+            ReadDouble(metric.GetProperty("value")),
+            metric.GetProperty("timestamp").GetInt64(),
+            metric.GetProperty("step").GetInt64())).ToList();
 
     private static void WritePairs(Utf8JsonWriter writer, string name, IEnumerable<(string Key, string Value)> pairs)
     {

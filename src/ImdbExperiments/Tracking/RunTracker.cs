@@ -219,6 +219,32 @@ public sealed class RunTracker : IAsyncDisposable
     });
 
     /// <summary>
+    /// Logs the run's best model as an MLflow 3 LoggedModel (created, given its params, tags, metrics and artifacts, then
+    /// finalized READY). A model whose key this run's journal already holds is not journaled again, so a re-run of a
+    /// cached model adds nothing; the folder is read when the sender reaches the event.
+    /// </summary>
+    public void LogModel(LoggedModelRequest model) => Guard(() =>
+    {
+        if (!Directory.Exists(model.LocalFolder))
+        {
+            Warn($"model-missing:{model.LocalFolder}", $"Model folder '{model.LocalFolder}' does not exist and is not logged.");
+            return;
+        }
+        if (_journal.ReadEntries(0).Any(entry => entry.Event is LoggedModelEvent logged && logged.Key == model.Key))
+            return;
+        _journal.Append(new LoggedModelEvent(
+            model.Key,
+            Cut(SecretScanner.Redact(model.Name, _secrets), MlflowLimits.MaxParamValueLength),
+            _journal.StoredLocalPath(model.LocalFolder),
+            model.ModelType,
+            model.Parameters.Select(param => new Param(Key(param.Key, "param"), Cut(SecretScanner.Redact(param.Value, _secrets), MlflowLimits.MaxParamValueLength))).ToList(),
+            model.Tags.Select(tag => TagOf(tag.Key, tag.Value)).ToList(),
+            model.Metrics.Select(metric => metric with { Key = Key(metric.Key, "metric") }).ToList(),
+            model.DatasetName,
+            model.DatasetDigest));
+    });
+
+    /// <summary>
     /// Ends the run: FINISHED, FAILED (the exception goes into the tag imdbx.error) or KILLED (interrupted, e.g. Ctrl-C).
     /// Waits up to <see cref="TrackingOptions.FinalFlushTimeout"/> for pending events to reach the backend.
     /// </summary>
@@ -405,7 +431,7 @@ public sealed class RunTracker : IAsyncDisposable
         {
             return new TrackingSummary(TrackingUri, null, null, _journal.LastSeq, _journal.JournalPath, exception.Message);
         }
-        var pending = _journal.LastSeq - ack.Seq;
+        var pending = _journal.LastSeq - ack.Seq + DeferredArtifacts.Count(RunFolder);
         var problem = pending == 0 ? null : _problem ?? "not every event reached the backend";
         return new TrackingSummary(TrackingUri, ack.ExperimentId, ack.RunId, pending, _journal.JournalPath,
             problem is null ? null : $"{pending} tracking events of this run are not on {TrackingUri} yet ({problem}); they are kept in '{_journal.JournalPath}' and sent by Sync or at the end of the next run.");

@@ -18,7 +18,7 @@ public static class TrackingSync
             return new SyncResult(runFolder, SyncOutcome.InUse, 0, RunJournal.PendingEvents(runFolder), null, "A running process holds this run's journal and sends its events itself.");
         var secrets = options.Secrets;
         var ack = journal.ReadAck();
-        var pending = journal.ReadEntries(ack.Offset).Count;
+        var pending = journal.ReadEntries(ack.Offset).Count + DeferredArtifacts.Count(runFolder);
         if (pending == 0)
             return new SyncResult(runFolder, SyncOutcome.UpToDate, 0, 0, ack.RunId, null);
         if (journal.ReadEntries(0).Select(entry => entry.Event).OfType<StartRunEvent>().FirstOrDefault() is not { } start)
@@ -39,7 +39,9 @@ public static class TrackingSync
                 try
                 {
                     var sent = await sender.SendPendingAsync(cancellationToken);
-                    return new SyncResult(runFolder, SyncOutcome.Synced, sent, journal.ReadEntries(journal.ReadAck().Offset).Count, journal.ReadAck().RunId, null);
+                    var deferred = await sender.SendDeferredAsync(cancellationToken);
+                    return new SyncResult(runFolder, SyncOutcome.Synced, sent, journal.ReadEntries(journal.ReadAck().Offset).Count + deferred, journal.ReadAck().RunId,
+                        deferred == 0 ? null : $"{deferred} artifact events wait in '{journal.JournalPath}': the run's artifact store cannot be written from here (see the warning).");
                 }
                 catch (ParentRunNotReadyException exception) when (attempt == 0)
                 {
@@ -51,7 +53,7 @@ public static class TrackingSync
         }
         catch (Exception exception) when (exception is TrackingException or ParentRunNotReadyException or IOException or ArgumentException or InvalidDataException)
         {
-            var left = journal.ReadEntries(journal.ReadAck().Offset).Count;
+            var left = journal.ReadEntries(journal.ReadAck().Offset).Count + DeferredArtifacts.Count(runFolder);
             return new SyncResult(runFolder, SyncOutcome.Failed, pending - left, left, journal.ReadAck().RunId, SecretScanner.Redact(exception.Message, secrets));
         }
     }

@@ -7,4 +7,7 @@ namespace ImdbExperiments.Training;
 /// <param name="DoLowerCase">tokenizer_config.json's do_lower_case</param>
 /// <param name="Labels">id2label names; null = <see cref="HfModelFolder.DefaultLabels"/> (NEGATIVE, POSITIVE)</param>
 /// <param name="ModelMaxLength">tokenizer_config.json's model_max_length</param>
-public sealed record ModelExport(string VocabPath, bool DoLowerCase, IReadOnlyList<string>? Labels = null, int ModelMaxLength = 512);
+/// <param name="Tokenizer">the encoder settings training used, written into tokenizer_config.json (then they decide do_lower_case
+/// and model_max_length too); null = only the two values above</param>
+public sealed record ModelExport(string VocabPath, bool DoLowerCase, IReadOnlyList<string>? Labels = null, int ModelMaxLength = 512,
+    Text.WordPieceEncoderOptions? Tokenizer = null);

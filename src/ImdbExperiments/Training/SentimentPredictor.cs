@@ -40,16 +40,19 @@ public sealed class SentimentPredictor : IDisposable
             if (report.HeadInitialized)
                 throw new InvalidDataException($"{modelFolder}: the checkpoint has no trained {string.Join(", ", report.InitializedKeys)}; " +
                     "predicting needs a fine-tuned classifier (the train stage's best/ folder).");
-            var maxLength = options.MaxLength ?? Math.Min(checkpoint.ModelMaxLength ?? 512, model.Config.MaxPositionEmbeddings);
+            // What the folder's tokenizer_config.json says training used, then what the caller overrides.
+            var trained = TokenizerConfigFile.Read(modelFolder, new WordPieceEncoderOptions { Lowercase = checkpoint.DoLowerCase, MaxLength = null, StripHtml = true });
+            var maxLength = options.MaxLength ?? Math.Min(trained.MaxLength ?? 512, model.Config.MaxPositionEmbeddings);
             if (maxLength > model.Config.MaxPositionEmbeddings)
                 throw new ArgumentException($"Max length {maxLength} exceeds the model's max_position_embeddings ({model.Config.MaxPositionEmbeddings}).");
-            var encoder = WordPieceEncoder.Load(checkpoint.VocabPath, new WordPieceEncoderOptions
+            var encoder = WordPieceEncoder.Load(checkpoint.VocabPath, trained with
             {
-                Lowercase = options.Lowercase ?? checkpoint.DoLowerCase,
+                Lowercase = options.Lowercase ?? trained.Lowercase,
+                StripAccents = options.Lowercase is null ? trained.StripAccents : null,
                 MaxLength = maxLength,
-                Truncation = options.Truncation,
-                HeadTokens = options.HeadTokens,
-                StripHtml = options.StripHtml,
+                Truncation = options.Truncation ?? trained.Truncation,
+                HeadTokens = options.HeadTokens ?? trained.HeadTokens,
+                StripHtml = options.StripHtml ?? trained.StripHtml,
             });
             model.to(TrainingDevices.Resolve(options.Device));
             if (options.Precision == TrainingPrecision.Bf16)

@@ -9,13 +9,14 @@ public sealed record SentimentPredictorOptions
     /// <summary>Tokens per text including [CLS] and [SEP]; null = the folder's model_max_length, capped at max_position_embeddings.</summary>
     public int? MaxLength { get; init; }
 
-    public TruncationMode Truncation { get; init; } = TruncationMode.Head;
+    /// <summary>null = the folder's tokenizer_config.json (imdbx_truncation, else truncation_side), else head.</summary>
+    public TruncationMode? Truncation { get; init; }
 
-    /// <summary>Wordpieces kept from the start under head+tail truncation.</summary>
-    public int HeadTokens { get; init; } = 128;
+    /// <summary>Wordpieces kept from the start under head+tail truncation; null = the folder's imdbx_head_tokens, else 128.</summary>
+    public int? HeadTokens { get; init; }
 
-    /// <summary>Replace &lt;br /&gt; tags with spaces first (the training default).</summary>
-    public bool StripHtml { get; init; } = true;
+    /// <summary>Replace &lt;br /&gt; tags with spaces first; null = the folder's imdbx_strip_html, else true (the training default).</summary>
+    public bool? StripHtml { get; init; }
 
     /// <summary>null = do_lower_case from the folder's tokenizer_config.json.</summary>
     public bool? Lowercase { get; init; }

@@ -241,6 +241,8 @@ public sealed class Trainer(TrainingSpec spec, int seed)
         if (isBest)
         {
             HfModelFolder.Save(model, model.Config, export.VocabPath, bestFolder, export.DoLowerCase, export.Labels, export.ModelMaxLength);
+            if (export.Tokenizer is { } tokenizer)
+                TokenizerConfigFile.Write(bestFolder, tokenizer);
             (state.BestStep, state.BestValue, state.BestMetrics, state.EvaluationsWithoutImprovement) = (state.Step, value, metrics, 0);
         }
         else

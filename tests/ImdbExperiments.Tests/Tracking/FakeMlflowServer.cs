@@ -72,6 +72,14 @@ public sealed partial class FakeMlflowServer : IDisposable
     /// <summary>Spell the int64 fields of runs and metrics as JSON strings, as protobuf's JSON mapping does (MLflow turns them back into numbers).</summary>
     public bool Int64AsStrings { get; set; }
 
+    /// <summary>
+    /// Set: the server runs as <c>mlflow server --no-serve-artifacts --default-artifact-root &lt;root&gt;</c>: runs get
+    /// <c>&lt;root&gt;/&lt;experiment id&gt;/&lt;run id&gt;/artifacts</c> as artifact URI (mlflow/store/tracking/sqlalchemy_store.py
+    /// create_run appends run_id/artifacts to the experiment's location) and the artifact proxy answers 404, as
+    /// mlflow/server/handlers.py does when artifacts are not served.
+    /// </summary>
+    public string? DefaultArtifactRoot { get; set; }
+
     public List<RecordedRequest> Requests { get; } = [];
 
     public Dictionary<string, byte[]> Artifacts { get; } = new(StringComparer.Ordinal);
@@ -194,7 +202,11 @@ public sealed partial class FakeMlflowServer : IDisposable
                     ("POST", "/api/2.0/mlflow/runs/log-inputs") => LogInputs(json!),
                     ("POST", "/api/2.0/mlflow/runs/search") => SearchRuns(json!),
                     ("GET", "/api/2.0/mlflow/metrics/get-history") => GetMetricHistory(query["run_id"] ?? query["run_uuid"], query["metric_key"], query["max_results"], query["page_token"]),
-                    ("PUT", _) when path.StartsWith("/api/2.0/mlflow-artifacts/artifacts/", StringComparison.Ordinal) => UploadArtifact(path, body),
+                    ("POST", "/api/2.0/mlflow/logged-models") => CreateLoggedModel(json!),
+                    ("POST", _) when LoggedModelPath().Match(path) is { Success: true, Groups: var g } && g["rest"].Value == "/params" => LogLoggedModelParams(g["id"].Value, json!),
+                    ("PATCH", _) when LoggedModelPath().Match(path) is { Success: true, Groups: var g } && g["rest"].Value == "/tags" => SetLoggedModelTags(g["id"].Value, json!),
+                    ("PATCH", _) when LoggedModelPath().Match(path) is { Success: true, Groups: var g } && g["rest"].Value == "" => FinalizeLoggedModel(g["id"].Value, json!),
+                    ("PUT", _) when path.StartsWith("/api/2.0/mlflow-artifacts/artifacts/", StringComparison.Ordinal) && DefaultArtifactRoot is null => UploadArtifact(path, body),
                     _ => (404, Error("ENDPOINT_NOT_FOUND", $"No endpoint {request.HttpMethod} {path}")),
                 };
             }
@@ -331,7 +343,18 @@ public sealed partial class FakeMlflowServer : IDisposable
             run.Params[key] = value;
         }
         foreach (var metric in metrics)
-            run.Metrics.Add(((string)metric!["key"]!, Double(metric["value"]!), Int64(metric["timestamp"])!.Value, Int64(metric["step"]) ?? 0));
+        {
+            var point = ((string)metric!["key"]!, Double(metric["value"]!), Int64(metric["timestamp"])!.Value, Int64(metric["step"]) ?? 0);
+            if ((string?)metric["model_id"] is { } modelId)
+            {
+                // sqlalchemy_store.py _log_metrics: a model's metric is also the run's, but an identical run row is not stored twice.
+                var model = FindModel(modelId);
+                model.Metrics.Add(new LoggedModelMetric(point.Item1, point.Item2, point.Item3, point.Item4, run.RunId, (string?)metric["dataset_name"], (string?)metric["dataset_digest"]));
+                if (run.Metrics.Contains(point))
+                    continue;
+            }
+            run.Metrics.Add(point);
+        }
         foreach (var tag in tags)
         {
             run.Tags[(string)tag!["key"]!] = (string?)tag["value"] ?? "";
@@ -373,8 +396,9 @@ public sealed partial class FakeMlflowServer : IDisposable
                 throw new MlflowError(400, "INVALID_PARAMETER_VALUE", "'digest' exceeds the maximum length of 36 characters");
             if (((string)dataset["name"]!).Length > 500)
                 throw new MlflowError(400, "INVALID_PARAMETER_VALUE", "'name' exceeds the maximum length of 500 characters");
-            // Logging the same dataset input twice keeps one.
-            if (!run.Inputs.Any(existing => JsonNode.DeepEquals(existing, input)))
+            // mlflow/store/tracking/sqlalchemy_store.py _log_inputs_impl: a dataset is one row per (name, digest) and a run
+            // holds one input per dataset, so a second input of the same dataset (another context tag) is dropped.
+            if (!run.Inputs.Any(existing => (string?)existing["dataset"]!["name"] == (string?)dataset["name"] && (string?)existing["dataset"]!["digest"] == (string?)dataset["digest"]))
                 run.Inputs.Add(input.AsObject().DeepClone().AsObject());
         }
         return (200, new JsonObject());
@@ -434,6 +458,107 @@ public sealed partial class FakeMlflowServer : IDisposable
         return (200, new JsonObject());
     }
 
+    /// <summary>An MLflow 3 LoggedModel as the server keeps it (mlflow/entities/logged_model.py).</summary>
+    public sealed class FakeLoggedModel
+    {
+        public required string ModelId { get; init; }
+        public required string ExperimentId { get; init; }
+        public required string Name { get; init; }
+        public required string SourceRunId { get; init; }
+        public string? ModelType { get; init; }
+        public string Status { get; set; } = "LOGGED_MODEL_PENDING";
+        public Dictionary<string, string> Params { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
+        public List<LoggedModelMetric> Metrics { get; } = [];
+        public string ArtifactUri => $"mlflow-artifacts:/{ExperimentId}/models/{ModelId}/artifacts";
+    }
+
+    public sealed record LoggedModelMetric(string Key, double Value, long Timestamp, long Step, string RunId, string? DatasetName, string? DatasetDigest);
+
+    private readonly Dictionary<string, FakeLoggedModel> _models = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<FakeLoggedModel> LoggedModels
+    {
+        get { lock (_state) return _models.Values.ToList(); }
+    }
+
+    // _create_logged_model (mlflow/server/handlers.py): experiment_id required; the model is PENDING until finalized.
+    private (int, JsonObject) CreateLoggedModel(JsonObject json)
+    {
+        var experimentId = (string?)json["experiment_id"];
+        Require(experimentId, "experiment_id");
+        if (!_experiments.ContainsKey(experimentId!))
+            throw new MlflowError(404, "RESOURCE_DOES_NOT_EXIST", $"No Experiment with id={experimentId} exists");
+        var sourceRunId = (string?)json["source_run_id"] ?? "";
+        if (sourceRunId.Length > 0)
+            FindRun(sourceRunId);
+        var model = new FakeLoggedModel
+        {
+            ModelId = "m-" + Guid.NewGuid().ToString("N"),
+            ExperimentId = experimentId!,
+            Name = (string?)json["name"] ?? "model",
+            SourceRunId = sourceRunId,
+            ModelType = (string?)json["model_type"],
+        };
+        foreach (var param in Array(json, "params"))
+            model.Params[(string)param!["key"]!] = (string?)param["value"] ?? "";
+        foreach (var tag in Array(json, "tags"))
+            model.Tags[(string)tag!["key"]!] = (string?)tag["value"] ?? "";
+        _models[model.ModelId] = model;
+        return (200, new JsonObject { ["model"] = ModelJson(model) });
+    }
+
+    private (int, JsonObject) LogLoggedModelParams(string modelId, JsonObject json)
+    {
+        var model = FindModel(modelId);
+        foreach (var param in Array(json, "params"))
+        {
+            var key = (string)param!["key"]!;
+            var value = (string?)param["value"] ?? "";
+            if (model.Params.TryGetValue(key, out var existing) && existing != value)
+                throw new MlflowError(400, "INVALID_PARAMETER_VALUE", $"Changing param values is not allowed. Param with key='{key}' was already logged with value='{existing}' for model ID='{modelId}'.");
+            model.Params[key] = value;
+        }
+        return (200, new JsonObject());
+    }
+
+    private (int, JsonObject) SetLoggedModelTags(string modelId, JsonObject json)
+    {
+        var model = FindModel(modelId);
+        foreach (var tag in Array(json, "tags"))
+            model.Tags[(string)tag!["key"]!] = (string?)tag["value"] ?? "";
+        return (200, new JsonObject { ["model"] = ModelJson(model) });
+    }
+
+    private (int, JsonObject) FinalizeLoggedModel(string modelId, JsonObject json)
+    {
+        var model = FindModel(modelId);
+        var status = (string?)json["status"];
+        if (status is not ("LOGGED_MODEL_READY" or "LOGGED_MODEL_UPLOAD_FAILED"))
+            throw new MlflowError(400, "INVALID_PARAMETER_VALUE", $"Invalid status for finalize: '{status}'.");
+        model.Status = status;
+        return (200, new JsonObject { ["model"] = ModelJson(model) });
+    }
+
+    private FakeLoggedModel FindModel(string modelId) =>
+        _models.TryGetValue(modelId, out var model) ? model : throw new MlflowError(404, "RESOURCE_DOES_NOT_EXIST", $"Logged model with ID '{modelId}' not found.");
+
+    private static JsonObject ModelJson(FakeLoggedModel model) => new()
+    {
+        ["info"] = new JsonObject
+        {
+            ["model_id"] = model.ModelId,
+            ["experiment_id"] = model.ExperimentId,
+            ["name"] = model.Name,
+            ["artifact_uri"] = model.ArtifactUri,
+            ["source_run_id"] = model.SourceRunId,
+            ["status"] = model.Status,
+        },
+    };
+
+    [GeneratedRegex(@"^/api/2\.0/mlflow/logged-models/(?<id>m-[0-9a-f]+)(?<rest>/params|/tags)?$")]
+    private static partial Regex LoggedModelPath();
+
     private FakeRun FindRun(string? runId)
     {
         Require(runId, "run_id");
@@ -477,7 +602,7 @@ public sealed partial class FakeMlflowServer : IDisposable
         info["start_time"] = Int64Json(run.StartTime);
         if (run.EndTime is { } end)
             info["end_time"] = Int64Json(end);
-        info["artifact_uri"] = $"mlflow-artifacts:/{run.ExperimentId}/{run.RunId}/artifacts";
+        info["artifact_uri"] = DefaultArtifactRoot is { } root ? $"{root.TrimEnd('/')}/{run.ExperimentId}/{run.RunId}/artifacts" : $"mlflow-artifacts:/{run.ExperimentId}/{run.RunId}/artifacts";
         info["lifecycle_stage"] = "active";
         return info;
     }

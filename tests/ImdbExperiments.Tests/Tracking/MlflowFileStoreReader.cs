@@ -36,12 +36,12 @@ internal static partial class MlflowFileStoreReader
             })
             .ToList();
 
-    // _list_run_infos: every folder of an experiment but the reserved ones.
+    // _list_run_infos: every folder of an experiment but the reserved ones (MLflow 3 adds models/, its LoggedModels).
     public static List<Run> Runs(string root, string experimentId)
     {
         var experimentFolder = Path.Combine(root, experimentId);
         return Directory.GetDirectories(experimentFolder)
-            .Where(folder => Path.GetFileName(folder) is not ("tags" or "datasets" or "traces"))
+            .Where(folder => Path.GetFileName(folder) is not ("tags" or "datasets" or "traces" or "models"))
             .Select(folder => ReadRun(experimentFolder, folder))
             .ToList();
     }

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ImdbExperiments.Tracking;
+
+/// <summary>
+/// <c>tracking.models</c> in a run folder: for each logged model key, the backend's model id, artifact URI and
+/// whether it is finalized, so a replay or a re-run never creates the model twice. Replaced atomically.
+/// </summary>
+internal static class LoggedModelAck
+{
+    public const string FileName = "tracking.models";
+
+    public sealed record Entry(string ModelId, string ExperimentId, string ArtifactUri, bool Ready);
+
+    public static Entry? Find(string runFolder, string key) =>
+        Read(runFolder)[key] is JsonObject entry
+            ? new Entry((string)entry["model_id"]!, (string?)entry["experiment_id"] ?? "", (string?)entry["artifact_uri"] ?? "", (bool?)entry["ready"] ?? false)
+            : null;
+
+    public static void Save(string runFolder, string key, Entry entry)
+    {
+        var root = Read(runFolder);
+        root[key] = new JsonObject
+        {
+            ["model_id"] = entry.ModelId,
+            ["experiment_id"] = entry.ExperimentId,
+            ["artifact_uri"] = entry.ArtifactUri,
+            ["ready"] = entry.Ready,
+        };
+        var path = Path.Combine(runFolder, FileName);
+        var temporary = Path.Combine(runFolder, $".{FileName}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static JsonObject Read(string runFolder)
+    {
+        var path = Path.Combine(runFolder, FileName);
+        if (!File.Exists(path))
+            return new JsonObject();
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new InvalidDataException($"'{path}' is not a JSON object; delete it only if the run has no LoggedModel yet (else it is created again).");
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidDataException($"'{path}' is not valid JSON ({exception.Message}); delete it only if the run has no LoggedModel yet (else it is created again).", exception);
+        }
+    }
+}
