@@ -128,7 +128,7 @@ internal static class SpecValidator
         foreach (var parameter in sweep.Parameters.Where(p => sweep.Method == SweepMethod.Grid && p.Distribution is not null))
         {
             var key = $"sweep.parameters.{parameter.Key}";
-            binder.Error(binder.OriginOf(key), key, null, $"distributions are only used with method: random; give a list of values for method: {method}");
+            binder.Error(binder.OriginOf(key), key, null, $"distributions are only used with methods random and tpe; give a list of values for method: {method}");
         }
     }
 

@@ -6,7 +6,7 @@ public sealed record SweepSpec
     [SpecKey("method"), SpecDoc("grid: every combination; random: sampled trials; list: the trials in sweep.list; tpe: each trial proposed from the results so far (Optuna's TPE).")]
     public SweepMethod Method { get; init; } = SweepMethod.Grid;
 
-    [SpecKey("parameters"), SpecType("map: spec key -> list of values, or a distribution (random only)")]
+    [SpecKey("parameters"), SpecType("map: spec key -> list of values, or a distribution (random and tpe)")]
     [SpecDoc("Dotted spec keys (e.g. training.learning_rate) and the values to try; sorted by key.")]
     public IReadOnlyList<SweepParameter> Parameters { get; init; } = [];
 
