@@ -95,6 +95,11 @@ public sealed class SweepStudy
                     throw new InvalidDataException($"{path}: trials[{i}] is not trial {i} with overrides and point; delete the file to start the sweep over.");
                 }
 
+                if (sweep.Spec.Sweep.Method == SweepMethod.Tpe)
+                {
+                    CheckPoint(path, i, trial.Point, SearchDimension.Of(sweep.Spec.Sweep.Parameters));
+                }
+
                 trials.Add(trial);
             }
         }
@@ -165,6 +170,24 @@ public sealed class SweepStudy
     /// <summary>The finished trials as the samplers see them.</summary>
     public IReadOnlyList<SearchTrial> Finished() =>
         [.. _trials.Where(t => t.Result is not null).Select(t => new SearchTrial(t.Index, t.Point!, t.Result!.Status, t.Result.Value(_spec.Metric), t.Result.Evaluations ?? []))];
+
+    /// <summary>A saved point must lie in the search space: the samplers index categories and take logs with it.</summary>
+    private static void CheckPoint(string path, int index, IReadOnlyDictionary<string, double> point, IReadOnlyList<SearchDimension> space)
+    {
+        foreach (var dimension in space)
+        {
+            var allowed = dimension.IsCategorical ? $"an index 0..{dimension.Choices.Count - 1}" : $"{dimension.Low.ToString("R", CultureInfo.InvariantCulture)}..{dimension.High.ToString("R", CultureInfo.InvariantCulture)}";
+            if (!point.TryGetValue(dimension.Key, out var value))
+            {
+                throw new InvalidDataException($"{path}: trials[{index}].point has no '{dimension.Key}' (expected {allowed}); delete the file to start the sweep over.");
+            }
+
+            if (!double.IsFinite(value) || value < dimension.Low || value > dimension.High || ((dimension.IsCategorical || dimension.Integer) && value != Math.Round(value)))
+            {
+                throw new InvalidDataException($"{path}: trials[{index}].point.{dimension.Key} is {value.ToString("R", CultureInfo.InvariantCulture)}, expected {allowed}; delete the file to start the sweep over.");
+            }
+        }
+    }
 
     private SortedDictionary<string, string> Texts(IReadOnlyDictionary<string, double> point)
     {

@@ -177,4 +177,20 @@ public sealed class SweepStudyTests : IDisposable
 
         Assert.StartsWith(Path.Combine(folder, SweepStudy.FileName) + ": not a study file", error.Message);
     }
+
+    [Fact]
+    public async Task StudyPointOutsideTheSearchSpace_IsOneClearError()
+    {
+        var folder = runs.Combine("edited");
+        await RunAll(Tpe(), folder);
+        var path = Path.Combine(folder, SweepStudy.FileName);
+        var text = File.ReadAllText(path);
+        var point = text.IndexOf("\"point\"", StringComparison.Ordinal); // trial 0's point, after its overrides
+        var at = text.IndexOf("\"training.lr_scheduler\": ", point, StringComparison.Ordinal) + "\"training.lr_scheduler\": ".Length;
+        File.WriteAllText(path, text[..at] + "7" + text[text.IndexOfAny([',', '\n', '}'], at)..]);
+
+        var error = Assert.Throws<InvalidDataException>(() => SweepStudy.Open(folder, Tpe()));
+
+        Assert.Equal($"{path}: trials[0].point.training.lr_scheduler is 7, expected an index 0..1; delete the file to start the sweep over.", error.Message);
+    }
 }
