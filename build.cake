@@ -135,6 +135,11 @@ Task("Bench")
         imdbx.Run(arguments.ToArray());
     });
 
+Task("SearchBench")
+    .Description("Search quality of grid, random and tpe, with and without asha, on synthetic objectives (no training); prints a table, writes artifacts/bench/search-*.json.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(HasArgument("seeds") ? new[] { "search-bench", "--seeds", Argument<string>("seeds") } : new[] { "search-bench" }));
+
 Task("Sync")
     .Description("Sends tracking events that did not reach the MLflow server (artifacts/runs/*/tracking.jsonl).")
     .IsDependentOn("BuildCli")

@@ -25,6 +25,7 @@ root.Subcommands.Add(SweepCommands.Create());
 root.Subcommands.Add(ReportCommands.Compare());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(SearchBenchCommand.Create());
 root.Subcommands.Add(CacheCommands.Clean());
 root.Subcommands.Add(CacheCommands.Cache());
 root.Subcommands.Add(TrackingCommands.Sync());

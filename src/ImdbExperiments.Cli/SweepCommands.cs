@@ -55,17 +55,23 @@ static class SweepCommands
     {
         var context = StageCommands.CreateContext(result);
         var sweep = RequireSweep(context.Spec);
-        var trials = SweepPlanner.Plan(context.Spec);
-        Console.WriteLine($"sweep     {trials.Count} trials ({sweep.Method.ToString().ToLowerInvariant()}), metric {sweep.Metric} ({sweep.Goal.ToString().ToLowerInvariant()})");
-
         var parentFolder = Path.Combine(context.ArtifactsDirectory, "runs", RunRecorder.RunName(context.Spec));
+        // tpe proposes from the results so far, and the halving pruners compare pruned trials too: both keep study.json.
+        var study = sweep.Method == SweepMethod.Tpe || sweep.EarlyStopping?.Type is EarlyStoppingRule.Asha or EarlyStoppingRule.Hyperband
+            ? SweepStudy.Open(parentFolder, context.Spec) : null;
+        IEnumerable<SweepTrial> trials = study?.Trials() ?? SweepPlanner.Plan(context.Spec);
+        var trialCount = study?.TrialCount ?? ((IReadOnlyList<SweepTrial>)trials).Count;
+        Console.WriteLine($"sweep     {trialCount} trials ({sweep.Method.ToString().ToLowerInvariant()}), metric {sweep.Metric} ({sweep.Goal.ToString().ToLowerInvariant()})");
+
         var options = RunRecorder.TrackingOptions(context);
         await using var parent = RunTracker.StartOrResume(new RunStart(parentFolder) { RunName = RunRecorder.RunName(context.Spec) }, options);
         var tracker = new SweepTracker(parent, context.Spec, options);
-        tracker.LogSweep(trials);
+        tracker.LogSweep(trialCount);
 
         var runner = new SweepRunner(sweep)
         {
+            Study = study,
+            Seed = unchecked((ulong)(long)(sweep.Seed ?? context.Spec.Spec.Seed)),
             TrialStarting = trial => Console.WriteLine($"trial     {trial.Name}  {string.Join(" ", trial.Overrides.Select(o => $"{o.Key}={o.Value}"))}"),
             TrialEnded = outcome => Console.WriteLine($"trial     {outcome.Trial.Name}  {outcome.Result.Status.ToString().ToLowerInvariant()}" +
                 (outcome.Reused ? " (finished before)" : "") + (outcome.MetricValue is { } v ? string.Create(CultureInfo.InvariantCulture, $"  {sweep.Metric} {v:0.0000}") : "")),
@@ -95,16 +101,22 @@ static class SweepCommands
         var evaluations = new List<double>();
         using var stop = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Token);
-        var observer = new EarlyStopping(metric, evaluations, () => { if (runner.ShouldStop(evaluations)) stop.Cancel(); });
+        RunTracker? child = null;
+        var observer = new EarlyStopping(metric, evaluations, () =>
+        {
+            if (!runner.ShouldStop(evaluations)) return;
+            child?.SetTags([new(SweepTags.PrunedAt, evaluations.Count.ToString(CultureInfo.InvariantCulture))]);
+            stop.Cancel();
+        });
         try
         {
             var run = await ExperimentRun.RunAsync(sweepContext with { Spec = trial.Spec }, evaluate: true, linked.Token,
-                folder => tracker.StartTrial(trial, folder), observer);
+                folder => child = tracker.StartTrial(trial, folder), observer);
             return new TrialResult { Metrics = Metrics(run.Train, run.Evaluate), Evaluations = evaluations, RunId = run.Tracking?.RunId };
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return new TrialResult { Status = TrialStatus.Stopped, Evaluations = evaluations };
+            return new TrialResult { Status = TrialStatus.Stopped, Evaluations = evaluations, PrunedAt = evaluations.Count };
         }
     }
 

@@ -4,4 +4,6 @@ namespace ImdbExperiments.Specs;
 public enum EarlyStoppingRule
 {
     Median,
+    Asha,
+    Hyperband,
 }

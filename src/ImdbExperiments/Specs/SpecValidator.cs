@@ -78,7 +78,7 @@ internal static class SpecValidator
 
         switch (sweep.Method)
         {
-            case SweepMethod.Grid or SweepMethod.Random:
+            case SweepMethod.Grid or SweepMethod.Random or SweepMethod.Tpe:
                 if (sweep.Parameters.Count == 0)
                 {
                     binder.Error(binder.OriginOf("sweep.parameters"), "sweep.parameters", null, $"method: {method} needs at least one entry in sweep.parameters");
@@ -104,11 +104,12 @@ internal static class SpecValidator
                 break;
         }
 
-        if (sweep.Method == SweepMethod.Random)
+        ValidateSearch(sweep, binder);
+        if (sweep.Method is SweepMethod.Random or SweepMethod.Tpe)
         {
             if (sweep.Trials is null)
             {
-                binder.Error(binder.OriginOf("sweep.trials"), "sweep.trials", null, "required with method: random: how many trials to sample");
+                binder.Error(binder.OriginOf("sweep.trials"), "sweep.trials", null, $"required with method: {method}: how many trials to {(sweep.Method == SweepMethod.Tpe ? "propose" : "sample")}");
             }
 
             return;
@@ -121,13 +122,52 @@ internal static class SpecValidator
 
         if (sweep.Seed is not null)
         {
-            NotUsed("seed", "only method: random samples");
+            NotUsed("seed", "only methods random and tpe sample");
         }
 
         foreach (var parameter in sweep.Parameters.Where(p => sweep.Method == SweepMethod.Grid && p.Distribution is not null))
         {
             var key = $"sweep.parameters.{parameter.Key}";
-            binder.Error(binder.OriginOf(key), key, null, $"distributions are only used with method: random; give a list of values for method: {method}");
+            binder.Error(binder.OriginOf(key), key, null, $"distributions are only used with methods random and tpe; give a list of values for method: {method}");
+        }
+    }
+
+    /// <summary>The tpe settings and the successive-halving pruners' keys: each used only where it means something.</summary>
+    private static void ValidateSearch(SweepSpec sweep, SpecBinder binder)
+    {
+        if (sweep.Tpe is not null && sweep.Method != SweepMethod.Tpe)
+        {
+            binder.Error(binder.OriginOf("sweep.tpe"), "sweep.tpe", null, $"not used with method: {SpecWriter.EnumName(sweep.Method)}; only method: tpe reads sweep.tpe", ["method: tpe", "sweep.tpe: null"]);
+        }
+
+        if (sweep.Method == SweepMethod.Tpe && sweep.Tpe is { } tpe && sweep.Trials is { } trials && tpe.StartupTrials > trials)
+        {
+            binder.Error(binder.OriginOf("sweep.tpe.startup_trials"), "sweep.tpe.startup_trials", Text(tpe.StartupTrials),
+                $"{tpe.StartupTrials} random startup trials leave none of the {trials} sweep.trials to TPE", [$"1..{trials}"]);
+        }
+
+        if (sweep.EarlyStopping is not { } rule || binder.IsFailed("sweep.early_stopping"))
+        {
+            return;
+        }
+
+        var type = SpecWriter.EnumName(rule.Type);
+        if (rule.Type != EarlyStoppingRule.Asha && rule.MinEarlyStoppingRate != 0)
+        {
+            binder.Error(binder.OriginOf("sweep.early_stopping.min_early_stopping_rate"), "sweep.early_stopping.min_early_stopping_rate", Text(rule.MinEarlyStoppingRate),
+                $"only used with type: asha (hyperband gives each bracket its own rate); remove it for type: {type}", ["0"]);
+        }
+
+        if (rule.Type != EarlyStoppingRule.Hyperband && rule.MaxResource is not null)
+        {
+            binder.Error(binder.OriginOf("sweep.early_stopping.max_resource"), "sweep.early_stopping.max_resource", Text(rule.MaxResource.Value),
+                $"only used with type: hyperband; remove it for type: {type}", ["null"]);
+        }
+
+        if (rule.Type == EarlyStoppingRule.Hyperband && rule.MaxResource is { } max && max < rule.MinResource * rule.ReductionFactor)
+        {
+            binder.Error(binder.OriginOf("sweep.early_stopping.max_resource"), "sweep.early_stopping.max_resource", Text(max),
+                $"hyperband needs max_resource >= min_resource * reduction_factor ({rule.MinResource * rule.ReductionFactor}) for a rung to halve at", [$">= {rule.MinResource * rule.ReductionFactor}"]);
         }
     }
 

@@ -6,4 +6,5 @@ public enum SweepMethod
     Grid,
     Random,
     List,
+    Tpe,
 }

@@ -31,13 +31,17 @@ public static class SweepPlanner
             SweepMethod.Grid => Grid(spec.Parameters),
             SweepMethod.Random => Random(spec, sweep.Spec.Seed),
             SweepMethod.List => spec.List.Select(Sorted).ToList(),
+            SweepMethod.Tpe => throw new ArgumentException(
+                $"'{sweep.SourcePath}' has sweep.method: tpe, which proposes each trial from the results of those before it; run it with the Sweep target (imdbx sweep), there is no plan to print ahead.", nameof(sweep)),
             _ => throw new ArgumentOutOfRangeException(nameof(sweep), spec.Method, "Unknown sweep method."),
         };
 
-        var width = Math.Max(3, (overrides.Count - 1).ToString(CultureInfo.InvariantCulture).Length);
-        return [.. overrides.Select((values, i) =>
-            new SweepTrial(i, "trial-" + i.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0'), values, sweep.With(values)))];
+        return [.. overrides.Select((values, i) => new SweepTrial(i, TrialName(i, overrides.Count), values, sweep.With(values)))];
     }
+
+    /// <summary>trial-000 ...: at least three digits, as many as the largest index of <paramref name="count"/> trials needs.</summary>
+    internal static string TrialName(int index, int count) =>
+        "trial-" + index.ToString(CultureInfo.InvariantCulture).PadLeft(Math.Max(3, (count - 1).ToString(CultureInfo.InvariantCulture).Length), '0');
 
     private static List<IReadOnlyDictionary<string, string>> Grid(IReadOnlyList<SweepParameter> parameters)
     {
@@ -77,6 +81,13 @@ public static class SweepPlanner
         var value = parameter.Distribution == SweepDistribution.LogUniform
             ? Math.Exp(Math.Log(min) + u * (Math.Log(max) - Math.Log(min)))
             : min + u * (max - min);
+        return NumberText(parameter, value);
+    }
+
+    /// <summary>The value text of a number drawn for a uniform or log_uniform parameter.</summary>
+    internal static string NumberText(SweepParameter parameter, double value)
+    {
+        double min = parameter.Min!.Value, max = parameter.Max!.Value;
         if (IsInteger(parameter.Key))
         {
             var rounded = Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), Math.Ceiling(min), Math.Floor(max));
@@ -88,7 +99,7 @@ public static class SweepPlanner
         return readable.ToString("R", CultureInfo.InvariantCulture);
     }
 
-    private static bool IsInteger(string key) =>
+    internal static bool IsInteger(string key) =>
         SpecSchema.Find(key)?.Type is { } type && (type == "int" || type.StartsWith("int ", StringComparison.Ordinal));
 
     private static IReadOnlyDictionary<string, string> Sorted(IEnumerable<KeyValuePair<string, string>> values) =>

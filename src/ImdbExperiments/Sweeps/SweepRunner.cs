@@ -10,6 +10,8 @@ namespace ImdbExperiments.Sweeps;
 public sealed class SweepRunner(SweepSpec sweep)
 {
     private readonly List<IReadOnlyList<double>> _completedEvaluations = [];
+    private readonly List<(int Index, TrialStatus Status, IReadOnlyList<double> Evaluations)> _endedEvaluations = [];
+    private int _runningIndex;
     private readonly Lock _lock = new();
 
     /// <summary>Called before a trial runs (not for reused trials).</summary>
@@ -20,11 +22,17 @@ public sealed class SweepRunner(SweepSpec sweep)
 
     public SweepSpec Sweep { get; } = sweep;
 
-    /// <param name="trials">The plan (<see cref="SweepPlanner.Plan"/>), run in its order.</param>
+    /// <summary>The sweep's study file: finished trials are taken from it and recorded in it (a tpe sweep's trials come from it).</summary>
+    public SweepStudy? Study { get; init; }
+
+    /// <summary>The seed the hyperband rule assigns brackets with (sweep.seed, else the spec's seed).</summary>
+    public ulong Seed { get; init; }
+
+    /// <param name="trials">The plan (<see cref="SweepPlanner.Plan"/> or <see cref="SweepStudy.Trials"/>), run in its order; enumerated one trial at a time, after the previous one ended.</param>
     /// <param name="runTrial">Trains one trial and reports its result; may call <see cref="ShouldStop"/> after each evaluation.</param>
     /// <param name="tryGetFinished">The result of a trial that finished before, or null to run it.</param>
     public async Task<SweepSummary> RunAsync(
-        IReadOnlyList<SweepTrial> trials,
+        IEnumerable<SweepTrial> trials,
         Func<SweepTrial, CancellationToken, Task<TrialResult>> runTrial,
         Func<SweepTrial, TrialResult?>? tryGetFinished = null,
         CancellationToken cancellationToken = default)
@@ -33,11 +41,12 @@ public sealed class SweepRunner(SweepSpec sweep)
         foreach (var trial in trials)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = tryGetFinished?.Invoke(trial);
+            var result = Study?.TryGetFinished(trial) ?? tryGetFinished?.Invoke(trial);
             var reused = result is not null;
             if (result is null)
             {
                 TrialStarting?.Invoke(trial);
+                _runningIndex = trial.Index;
                 try
                 {
                     result = await runTrial(trial, cancellationToken);
@@ -60,6 +69,15 @@ public sealed class SweepRunner(SweepSpec sweep)
                 }
             }
 
+            if (result.Status is TrialStatus.Completed or TrialStatus.Stopped && result.Evaluations.Count > 0)
+            {
+                lock (_lock)
+                {
+                    _endedEvaluations.Add((trial.Index, result.Status, result.Evaluations));
+                }
+            }
+
+            Study?.Record(trial, result);
             outcomes.Add((trial, result, reused));
             TrialEnded?.Invoke(new SweepTrialOutcome(trial, result, reused, SweepSummary.MetricOf(result, Sweep.Metric), IsBest: false));
         }
@@ -69,8 +87,9 @@ public sealed class SweepRunner(SweepSpec sweep)
 
     /// <summary>
     /// Whether the running trial, with these metric values after each of its evaluations so far, should stop now:
-    /// the sweep's early_stopping rule (<see cref="MedianStoppingRule"/>) against the trials completed so far in this sweep
-    /// (reused ones included, when their result carries <see cref="TrialResult.Evaluations"/>). Always false without early_stopping.
+    /// the sweep's early_stopping rule (<see cref="MedianStoppingRule"/> against the trials completed so far in this sweep,
+    /// <see cref="SuccessiveHalvingRule"/> and <see cref="HyperbandRule"/> against those completed or pruned; reused ones
+    /// included, when their result carries <see cref="TrialResult.Evaluations"/>). Always false without early_stopping.
     /// </summary>
     public bool ShouldStop(IReadOnlyList<double> evaluationsSoFar)
     {
@@ -80,14 +99,20 @@ public sealed class SweepRunner(SweepSpec sweep)
         }
 
         List<IReadOnlyList<double>> others;
+        List<(int Index, TrialStatus Status, IReadOnlyList<double> Evaluations)> ended;
         lock (_lock)
         {
             others = [.. _completedEvaluations];
+            ended = [.. _endedEvaluations];
         }
 
         return rule.Type switch
         {
             EarlyStoppingRule.Median => MedianStoppingRule.ShouldStop(evaluationsSoFar, others, rule.MinEvaluations, Sweep.Goal),
+            EarlyStoppingRule.Asha => SuccessiveHalvingRule.ShouldStop(evaluationsSoFar, ended.Select(e => e.Evaluations), Sweep.Goal,
+                rule.MinResource, rule.ReductionFactor, rule.MinEarlyStoppingRate),
+            EarlyStoppingRule.Hyperband => HyperbandRule.ShouldStop(_runningIndex, evaluationsSoFar, ended, Sweep.Goal, Seed,
+                rule.MinResource, rule.ReductionFactor, rule.MaxResource),
             _ => false,
         };
     }

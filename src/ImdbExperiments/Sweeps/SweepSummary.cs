@@ -10,6 +10,10 @@ public sealed record SweepSummary(string Metric, SweepGoal Goal, IReadOnlyList<S
 {
     public SweepTrialOutcome? Best => Trials.FirstOrDefault(t => t.IsBest);
 
+    /// <summary>How much of the metric's spread over the completed trials each swept key explains (<see cref="ParameterImportance"/>).</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> ParameterImportances() => ParameterImportance.Compute(
+        [.. Trials.Where(t => t.Result.Status == TrialStatus.Completed && t.MetricValue is not null).Select(t => (t.Trial.Overrides, t.MetricValue!.Value))]);
+
     /// <summary>Ranks the outcomes and marks the best completed trial.</summary>
     public static SweepSummary Create(string metric, SweepGoal goal, IEnumerable<(SweepTrial Trial, TrialResult Result, bool Reused)> outcomes)
     {

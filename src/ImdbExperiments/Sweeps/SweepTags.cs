@@ -12,7 +12,10 @@ public static class SweepTags
     /// <summary>Child: the trial spec's hash.</summary>
     public const string SpecHash = "sweep/spec_hash";
 
-    /// <summary>Parent: grid, random or list.</summary>
+    /// <summary>Child of a pruned trial (MLflow status KILLED): the evaluation, from 1, after which it was stopped.</summary>
+    public const string PrunedAt = "sweep/pruned_at";
+
+    /// <summary>Parent: grid, random, list or tpe.</summary>
     public const string Method = "sweep/method";
 
     /// <summary>Parent: the metric that ranks the trials (validation/f1).</summary>

@@ -12,7 +12,10 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
     public RunTracker Parent { get; } = parent;
 
     /// <summary>Logs the sweep spec as the parent's params and the sweep tags.</summary>
-    public void LogSweep(IReadOnlyList<SweepTrial> trials)
+    public void LogSweep(IReadOnlyList<SweepTrial> trials) => LogSweep(trials.Count);
+
+    /// <summary>Logs the sweep spec as the parent's params and the sweep tags, for a sweep of <paramref name="trialCount"/> trials (tpe proposes them later).</summary>
+    public void LogSweep(int trialCount)
     {
         var spec = sweep.Spec.Sweep ?? throw new ArgumentException($"'{sweep.SourcePath}' has no sweep section.", nameof(sweep));
         Parent.LogParams(sweep.Flatten());
@@ -25,7 +28,7 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
             new(SweepTags.Metric, spec.Metric),
             new(SweepTags.Goal, SpecWriter.EnumName(spec.Goal)),
             new(SweepTags.Parameters, string.Join(",", keys)),
-            new(SweepTags.TrialCount, trials.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new(SweepTags.TrialCount, trialCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ]);
     }
 

@@ -14,6 +14,9 @@ public sealed record TrialResult
     /// <summary>The sweep metric after each evaluation, in order: what the median rule compares later trials with.</summary>
     public IReadOnlyList<double> Evaluations { get; init; } = [];
 
+    /// <summary>A pruned trial: the evaluation (from 1) after which the sweep's early-stopping rule stopped it.</summary>
+    public int? PrunedAt { get; init; }
+
     /// <summary>The trial's MLflow run id, when known.</summary>
     public string? RunId { get; init; }
 

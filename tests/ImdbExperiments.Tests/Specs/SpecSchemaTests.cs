@@ -44,7 +44,7 @@ public sealed class SpecSchemaTests
         var records = typeof(ExperimentSpec).Assembly.GetTypes()
             .Where(t => t.Namespace == typeof(ExperimentSpec).Namespace && t.Name.EndsWith("Spec", StringComparison.Ordinal) && t.GetMethod("<Clone>$") is not null)
             .ToList();
-        Assert.Equal(11, records.Count);
+        Assert.Equal(12, records.Count);
         foreach (var type in records)
         {
             foreach (var property in type.GetProperties())

@@ -111,7 +111,7 @@ public sealed class SweepSpecTests : IDisposable
         var error = SweepFails("  parameters:\n    training.learning_rate: {distribution: log_uniform, min: 1e-5, max: 1e-4}\n");
 
         Assert.Equal("sweep.parameters.training.learning_rate", error.Key);
-        Assert.Contains("distributions are only used with method: random", error.Message);
+        Assert.Contains("distributions are only used with methods random and tpe", error.Message);
     }
 
     [Fact]

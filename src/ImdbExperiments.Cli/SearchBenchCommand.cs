@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ImdbExperiments.Sweeps;
+using Spectre.Console;
+
+namespace ImdbExperiments.Cli;
+
+/// <summary><c>imdbx search-bench</c>: the search-quality table of <see cref="SearchBench"/> (no training; seconds on a CPU).</summary>
+static class SearchBenchCommand
+{
+    public static Command Create()
+    {
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per method and objective (medians over them).", DefaultValueFactory = _ => 20 };
+        seeds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--seeds: expected 1..1000."); });
+        var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/search-<yyyy-MM-dd-HHmmss>.json, UTC)." };
+        var command = new Command("search-bench", "Compare grid, random and tpe, with and without asha, on synthetic objectives with known optima; print a table and write JSON.")
+        {
+            seeds, output, CommonOptions.Artifacts,
+        };
+        command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
+        {
+            var started = DateTimeOffset.UtcNow;
+            int[] budgets = [10, 20, 40];
+            var rows = SearchBench.Run([SearchObjective.LearningRateBatch, SearchObjective.Branin], result.GetValue(seeds), budgets, cancellationToken);
+
+            var table = new Table().Title($"imdbx search-bench: median regret over {result.GetValue(seeds)} seeds (cost: evaluations run, a full trial runs 9)")
+                .AddColumn("objective").AddColumn("method").AddColumn("asha");
+            foreach (var budget in budgets) table.AddColumn(new TableColumn($"regret@{budget}").RightAligned());
+            foreach (var budget in budgets) table.AddColumn(new TableColumn($"cost@{budget}").RightAligned());
+            table.AddColumn(new TableColumn("tpe trials to random@40").RightAligned());
+            foreach (var row in rows)
+            {
+                table.AddRow([row.Objective, row.Method, row.Pruning ? "yes" : "no",
+                    .. budgets.Select(b => row.MedianRegret[b].ToString("0.0000", CultureInfo.InvariantCulture)),
+                    .. budgets.Select(b => row.MedianCost[b].ToString("0", CultureInfo.InvariantCulture)),
+                    row.Method == "tpe" ? row.TrialsToRandomAtMax?.ToString(CultureInfo.InvariantCulture) ?? "> 40" : ""]);
+            }
+
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            if (Console.IsOutputRedirected) console.Profile.Width = 200;
+            console.Write(table);
+
+            var path = Path.GetFullPath(result.GetValue(output) ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "bench",
+                $"search-{started.UtcDateTime.ToString("yyyy-MM-dd-HHmmss", CultureInfo.InvariantCulture)}.json"));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var json = JsonSerializer.Serialize(new { started, seeds = result.GetValue(seeds), rows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+            var temporary = path + ".tmp";
+            await File.WriteAllTextAsync(temporary, json + "\n", cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+            Console.WriteLine($"bench     {Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}");
+            return 0;
+        }));
+        return command;
+    }
+}
