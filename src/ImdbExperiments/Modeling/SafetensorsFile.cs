@@ -17,6 +17,8 @@ public static class SafetensorsFile
     private const string MetadataKey = "__metadata__";
     // The reference implementation refuses larger headers; so do we, before allocating one.
     private const long MaxHeaderBytes = 100_000_000;
+    // libtorch's own limit on a tensor's rank is 64; a checkpoint weight has at most a handful.
+    private const int MaxDimensions = 8;
 
     private static readonly Dictionary<string, ScalarType> DtypeByName = new(StringComparer.Ordinal)
     {
@@ -33,17 +35,20 @@ public static class SafetensorsFile
     };
 
     /// <summary>Reads every tensor onto the CPU, after checking the header against the file's length.</summary>
-    public static Dictionary<string, Tensor> Read(string path)
+    /// <param name="path">the file to read</param>
+    /// <param name="source">what errors call the file (the user's own path when <paramref name="path"/> is a copy); null: the path</param>
+    public static Dictionary<string, Tensor> Read(string path, string? source = null)
     {
         EnsureLittleEndian();
+        source ??= path;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
-        var (entries, _, dataStart) = ReadHeader(stream, path);
+        var (entries, _, dataStart) = ReadHeader(stream, source);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
             foreach (var entry in entries.OrderBy(e => e.Begin))
             {
-                var tensor = empty(entry.Shape, entry.Dtype);
+                var tensor = LibTorchErrors.Guard($"{source}: tensor \"{entry.Name}\"", () => empty(entry.Shape, entry.Dtype));
                 tensors.Add(entry.Name, tensor);
                 if (entry.End == entry.Begin)
                     continue;
@@ -64,10 +69,17 @@ public static class SafetensorsFile
     }
 
     /// <summary>The header's "__metadata__" strings (empty when there are none).</summary>
-    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path, string? source = null)
     {
         using var stream = File.OpenRead(path);
-        return ReadHeader(stream, path).Metadata;
+        return ReadHeader(stream, source ?? path).Metadata;
+    }
+
+    /// <summary>Each tensor's shape by name, from the header alone (checked against the file's length; no data read).</summary>
+    public static IReadOnlyDictionary<string, long[]> ReadShapes(string path, string? source = null)
+    {
+        using var stream = File.OpenRead(path);
+        return ReadHeader(stream, source ?? path).Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -150,14 +162,18 @@ public static class SafetensorsFile
 
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
+        // safetensors/src/tensor.rs refuses a header whose first byte is not '{' (InvalidHeaderStart).
+        if (headerBytes.Length == 0 || headerBytes[0] != (byte)'{')
+            throw Corrupt(path, "the header does not start with '{'");
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(headerBytes) as JsonObject ?? throw Corrupt(path, "the header is not a JSON object");
+            header = JsonNode.Parse(headerBytes, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw Corrupt(path, "the header is not a JSON object");
         }
         catch (JsonException e)
         {
-            throw Corrupt(path, $"the header is not valid JSON ({e.Message})");
+            throw Corrupt(path, $"the header is not valid JSON ({FirstLine(e.Message)})");
         }
 
         var dataStart = 8 + (long)headerLength;
@@ -199,6 +215,8 @@ public static class SafetensorsFile
         if (!DtypeByName.TryGetValue(dtypeName, out var dtype))
             throw Corrupt(path, $"tensor \"{name}\" has dtype \"{dtypeName}\"; supported: {string.Join(", ", DtypeByName.Keys)}");
 
+        if (shapeNode.Count > MaxDimensions)
+            throw Corrupt(path, $"tensor \"{name}\" has {shapeNode.Count} dimensions; at most {MaxDimensions} are supported");
         var shape = new long[shapeNode.Count];
         for (var i = 0; i < shape.Length; i++)
         {
@@ -216,7 +234,16 @@ public static class SafetensorsFile
             ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
             _ => 1,
         };
-        var expected = shape.Aggregate(1L, (n, d) => checked(n * d)) * elementSize;
+        // As safetensors/src/tensor.rs validate(): elements * dtype size in checked arithmetic (ValidationOverflow).
+        long expected;
+        try
+        {
+            expected = checked(shape.Aggregate(1L, (n, d) => checked(n * d)) * elementSize);
+        }
+        catch (OverflowException)
+        {
+            throw Corrupt(path, $"tensor \"{name}\" ({dtypeName} [{string.Join(", ", shape)}]) has more bytes than 64 bits can count");
+        }
         if (end - begin != expected)
             throw Corrupt(path, $"tensor \"{name}\" ({dtypeName} [{string.Join(", ", shape)}]) needs {expected} bytes but data_offsets [{begin}, {end}) hold {end - begin}");
         if (end > dataLength)
@@ -236,6 +263,8 @@ public static class SafetensorsFile
 
     private static InvalidDataException Corrupt(string path, string problem) =>
         new($"{path}: not a readable safetensors file: {problem}.");
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r');
 
     private static void EnsureLittleEndian()
     {
