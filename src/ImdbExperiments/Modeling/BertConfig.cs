@@ -80,7 +80,7 @@ public sealed record BertConfig
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         if (stream.Length > maxBytes)
-            throw new InvalidDataException($"{source}: {stream.Length:N0} bytes is too large for this file; at most {maxBytes:N0} bytes are allowed.");
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{source}: {stream.Length:N0} bytes is too large for this file; at most {maxBytes:N0} bytes are allowed."));
         using var reader = new StreamReader(stream, new UTF8Encoding(false));
         return reader.ReadToEnd();
     }
@@ -159,7 +159,7 @@ public sealed record BertConfig
             throw Bad(source, "num_labels", Labels.Count, $"allowed: an integer in [1, {MaxLabels:D}]");
         if (ParameterCount() > MaxParameters)
             throw Bad(source, "num_hidden_layers", NumHiddenLayers,
-                $"with hidden_size {HiddenSize}, intermediate_size {IntermediateSize} and vocab_size {VocabSize} the model has {ParameterCount():N0} parameters; at most {MaxParameters:N0} are allowed");
+                $"with hidden_size {HiddenSize}, intermediate_size {IntermediateSize} and vocab_size {VocabSize} the model has {ParameterCount().ToString("N0", CultureInfo.InvariantCulture)} parameters; at most {MaxParameters.ToString("N0", CultureInfo.InvariantCulture)} are allowed");
         foreach (var (field, value) in new[]
                  {
                      ("hidden_dropout_prob", (double?)HiddenDropoutProb), ("attention_probs_dropout_prob", AttentionProbsDropoutProb),
