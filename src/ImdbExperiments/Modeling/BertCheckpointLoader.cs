@@ -16,6 +16,7 @@ namespace ImdbExperiments.Modeling;
 internal static class BertCheckpointLoader
 {
     private const string Prefix = "bert.";
+    private const int MaxListed = 20;
 
     public enum Target
     {
@@ -169,10 +170,11 @@ internal static class BertCheckpointLoader
             .Append($"{source}: the checkpoint does not fit {modelName} (hidden_size {config.HiddenSize}, ")
             .Append($"{config.NumHiddenLayers} layers, vocab_size {config.VocabSize}, {config.NumLabels} labels); ")
             .Append("check that config.json belongs to these weights.");
+        // The exception keeps every key; the message shows the first few of each list, so a wild config cannot print megabytes.
         void List(string title, List<string> keys)
         {
             if (keys.Count > 0)
-                message.Append($"\n  {title} ({keys.Count}): {string.Join(", ", keys)}");
+                message.Append($"\n  {title} ({keys.Count}): {string.Join(", ", keys.Take(MaxListed))}{(keys.Count > MaxListed ? $", … and {keys.Count - MaxListed} more" : "")}");
         }
         List("missing", missing);
         List("unexpected", unexpected);

@@ -231,9 +231,16 @@ public sealed record BertConfig
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 2, NewLine = "\n" }) + "\n";
     }
 
+    /// <summary>A value as an error shows it: at most 100 characters, one line (a hostile file's value can be megabytes).</summary>
+    internal static string Abbreviate(string text)
+    {
+        text = text.ReplaceLineEndings(" ");
+        return text.Length <= 100 ? text : text[..100] + "…";
+    }
+
     private static string Format(object value) => value switch
     {
-        string s => JsonSerializer.Serialize(s),
+        string s => Abbreviate(JsonSerializer.Serialize(s)),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null",
     };
@@ -335,7 +342,7 @@ public sealed record BertConfig
                     name = v is JsonValue jv && jv.TryGetValue(out string? s) ? s : "";
                 }
                 if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || name.Length == 0 || !byId.TryAdd(id, name))
-                    throw new InvalidDataException($"{source}: {field} entry \"{k}\": {v?.ToJsonString() ?? "null"} is not valid; expected distinct class ids 0..n-1 and non-empty names.");
+                    throw new InvalidDataException($"{source}: {field} entry \"{Abbreviate(k)}\": {Abbreviate(v?.ToJsonString() ?? "null")} is not valid; expected distinct class ids 0..n-1 and non-empty names.");
             }
             if (byId.Count > 0 && (byId.Keys.First() != 0 || byId.Keys.Last() != byId.Count - 1))
                 throw new InvalidDataException($"{source}: {field} has class ids {string.Join(", ", byId.Keys)}; they must be 0..{byId.Count - 1} with none missing.");
@@ -360,6 +367,6 @@ public sealed record BertConfig
         }
 
         private InvalidDataException Invalid(string field, JsonNode node, string expected) =>
-            new($"{source}: {field} = {node.ToJsonString()} is not valid; expected {expected}.");
+            new($"{source}: {field} = {Abbreviate(node.ToJsonString())} is not valid; expected {expected}.");
     }
 }

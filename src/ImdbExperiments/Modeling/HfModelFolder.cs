@@ -189,7 +189,7 @@ public static class HfModelFolder
         if (root["do_lower_case"] is { } lower)
         {
             if (lower is not JsonValue v || !v.TryGetValue(out doLowerCase))
-                throw new InvalidDataException($"{source}: do_lower_case = {lower.ToJsonString()} is not valid; expected true or false.");
+                throw new InvalidDataException($"{source}: do_lower_case = {BertConfig.Abbreviate(lower.ToJsonString())} is not valid; expected true or false.");
         }
         int? maxLength = null;
         // Hugging Face writes a huge sentinel (1e30) when no limit was set.

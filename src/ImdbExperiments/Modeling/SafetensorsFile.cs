@@ -199,7 +199,7 @@ public static class SafetensorsFile
         foreach (var entry in entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin))
         {
             if (previous is not null && entry.Begin < previous.End)
-                throw Corrupt(path, $"tensors \"{previous.Name}\" [{previous.Begin}, {previous.End}) and \"{entry.Name}\" [{entry.Begin}, {entry.End}) overlap");
+                throw Corrupt(path, $"tensors \"{BertConfig.Abbreviate(previous.Name)}\" [{previous.Begin}, {previous.End}) and \"{BertConfig.Abbreviate(entry.Name)}\" [{entry.Begin}, {entry.End}) overlap");
             previous = entry;
         }
         return (entries, metadata, dataStart);
@@ -207,25 +207,26 @@ public static class SafetensorsFile
 
     private static Entry ParseEntry(string path, string name, JsonNode? node, long dataLength)
     {
+        var label = BertConfig.Abbreviate(name);
         if (node is not JsonObject info
             || info["dtype"] is not JsonValue dtypeNode || !dtypeNode.TryGetValue(out string? dtypeName)
             || info["shape"] is not JsonArray shapeNode
             || info["data_offsets"] is not JsonArray offsetsNode || offsetsNode.Count != 2)
-            throw Corrupt(path, $"tensor \"{name}\" needs dtype, shape and data_offsets [begin, end]; found {node?.ToJsonString() ?? "null"}");
+            throw Corrupt(path, $"tensor \"{label}\" needs dtype, shape and data_offsets [begin, end]; found {BertConfig.Abbreviate(node?.ToJsonString() ?? "null")}");
         if (!DtypeByName.TryGetValue(dtypeName, out var dtype))
-            throw Corrupt(path, $"tensor \"{name}\" has dtype \"{dtypeName}\"; supported: {string.Join(", ", DtypeByName.Keys)}");
+            throw Corrupt(path, $"tensor \"{label}\" has dtype \"{BertConfig.Abbreviate(dtypeName)}\"; supported: {string.Join(", ", DtypeByName.Keys)}");
 
         if (shapeNode.Count > MaxDimensions)
-            throw Corrupt(path, $"tensor \"{name}\" has {shapeNode.Count} dimensions; at most {MaxDimensions} are supported");
+            throw Corrupt(path, $"tensor \"{label}\" has {shapeNode.Count} dimensions; at most {MaxDimensions} are supported");
         var shape = new long[shapeNode.Count];
         for (var i = 0; i < shape.Length; i++)
         {
             if (shapeNode[i] is not JsonValue d || !d.TryGetValue(out long dim) || dim < 0)
-                throw Corrupt(path, $"tensor \"{name}\" has shape {shapeNode.ToJsonString()}; dimensions must be non-negative integers");
+                throw Corrupt(path, $"tensor \"{label}\" has shape {BertConfig.Abbreviate(shapeNode.ToJsonString())}; dimensions must be non-negative integers");
             shape[i] = dim;
         }
         if (offsetsNode[0] is not JsonValue b || !b.TryGetValue(out long begin) || offsetsNode[1] is not JsonValue e || !e.TryGetValue(out long end) || begin < 0 || end < begin)
-            throw Corrupt(path, $"tensor \"{name}\" has data_offsets {offsetsNode.ToJsonString()}; expected [begin, end] with 0 <= begin <= end");
+            throw Corrupt(path, $"tensor \"{label}\" has data_offsets {BertConfig.Abbreviate(offsetsNode.ToJsonString())}; expected [begin, end] with 0 <= begin <= end");
 
         var elementSize = dtype switch
         {
@@ -242,12 +243,12 @@ public static class SafetensorsFile
         }
         catch (OverflowException)
         {
-            throw Corrupt(path, $"tensor \"{name}\" ({dtypeName} [{string.Join(", ", shape)}]) has more bytes than 64 bits can count");
+            throw Corrupt(path, $"tensor \"{label}\" ({dtypeName} [{string.Join(", ", shape)}]) has more bytes than 64 bits can count");
         }
         if (end - begin != expected)
-            throw Corrupt(path, $"tensor \"{name}\" ({dtypeName} [{string.Join(", ", shape)}]) needs {expected} bytes but data_offsets [{begin}, {end}) hold {end - begin}");
+            throw Corrupt(path, $"tensor \"{label}\" ({dtypeName} [{string.Join(", ", shape)}]) needs {expected} bytes but data_offsets [{begin}, {end}) hold {end - begin}");
         if (end > dataLength)
-            throw Corrupt(path, $"tensor \"{name}\" needs bytes [{begin}, {end}) of the data section but the file has only {dataLength}: the file is truncated");
+            throw Corrupt(path, $"tensor \"{label}\" needs bytes [{begin}, {end}) of the data section but the file has only {dataLength}: the file is truncated");
         return new Entry(name, dtype, shape, begin, end);
     }
 

@@ -88,4 +88,18 @@ public sealed class ModelFolderValidationTests
         Assert.StartsWith("my-bert/model.safetensors: not a readable safetensors file", error.Message);
         Assert.Contains("truncated", error.Message);
     }
+
+    [Fact]
+    public void Validate_ConfigWithFarMoreLayersThanTheWeights_KeepsEveryKeyButShowsABoundedMessage()
+    {
+        using var temp = new TempFolder();
+        var folder = SaveTiny(temp);
+        File.WriteAllText(Path.Combine(folder, "config.json"), (TinyBert.Config with { NumHiddenLayers = 100, Labels = HfModelFolder.DefaultLabels }).ToJson());
+
+        var error = Assert.Throws<CheckpointMismatchException>(() => HfModelFolder.Validate(folder));
+
+        Assert.Equal(98 * 16, error.Missing.Count);
+        Assert.Contains($"… and {98 * 16 - 20} more", error.Message);
+        Assert.True(error.Message.Length < 4_000, $"{error.Message.Length} characters");
+    }
 }
