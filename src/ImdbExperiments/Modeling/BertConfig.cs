@@ -42,19 +42,47 @@ public sealed record BertConfig
     public int HeadDim => HiddenSize / NumAttentionHeads;
     public double EffectiveClassifierDropout => ClassifierDropout ?? HiddenDropoutProb;
 
+    /// <summary>
+    /// Keys a checkpoint's config.json must give. Hugging Face's BertConfig (configuration_bert.py) defaults every
+    /// key to bert-base's value, but these fix the weights' shapes and the attention split, so a folder that omits
+    /// one would be read as bert-base's architecture and fail, or compute wrongly, far from the cause.
+    /// </summary>
+    public static readonly IReadOnlyList<string> RequiredKeys =
+        ["vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "max_position_embeddings", "type_vocab_size"];
+
+    // Bounds well above any BERT-family checkpoint (bert-large: 24 layers, hidden 1024; multilingual vocabularies ~250k),
+    // low enough that a hostile config fails here instead of allocating gigabytes inside libtorch.
+    public const int MaxHiddenLayers = 128;
+    public const int MaxHiddenSize = 16_384;
+    public const int MaxIntermediateSize = 65_536;
+    public const int MaxVocabSize = 1_048_576;
+    public const int MaxPositionEmbeddingsLimit = 65_536;
+    public const int MaxTypeVocabSize = 1_024;
+    public const int MaxLabels = 10_000;
+    /// <summary>The most parameters a config may describe: 2^31 (8 GiB of float32), six times bert-large.</summary>
+    public const long MaxParameters = 1L << 31;
+    /// <summary>config.json larger than this is not a config (bert-base's is under 1 KiB).</summary>
+    public const long MaxFileBytes = 16L << 20;
+
     /// <summary>Reads and validates a Hugging Face config.json.</summary>
-    public static BertConfig Load(string path)
+    /// <param name="path">the file to read</param>
+    /// <param name="source">what errors call the file (the user's own path when <paramref name="path"/> is a copy); null: the path</param>
+    public static BertConfig Load(string path, string? source = null)
     {
-        string json;
-        try
-        {
-            json = File.ReadAllText(path);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new FileNotFoundException($"{path}: the model folder has no {FileName}.", path);
-        }
-        return Parse(json, path);
+        source ??= path;
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{source}: the model folder has no {FileName}.", source);
+        return Parse(ReadBounded(path, source, MaxFileBytes), source);
+    }
+
+    /// <summary>A small text file's contents, refusing one over <paramref name="maxBytes"/> before reading it.</summary>
+    internal static string ReadBounded(string path, string source, long maxBytes)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (stream.Length > maxBytes)
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{source}: {stream.Length:N0} bytes is too large for this file; at most {maxBytes:N0} bytes are allowed."));
+        using var reader = new StreamReader(stream, new UTF8Encoding(false));
+        return reader.ReadToEnd();
     }
 
     /// <summary>Parses and validates config.json text; <paramref name="source"/> names the file in errors.</summary>
@@ -63,13 +91,17 @@ public sealed record BertConfig
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json) as JsonObject
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new InvalidDataException($"{source}: expected a JSON object at the top level.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"{source}: not valid JSON: {e.Message.Split('\n', 2)[0]}", e);
         }
+
+        var missing = RequiredKeys.Where(k => root[k] is null).ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException($"{source}: missing {string.Join(", ", missing)}; a checkpoint's config.json must give {string.Join(", ", RequiredKeys)} (they fix the weights' shapes).");
 
         var reader = new FieldReader(root, source);
         var defaults = new BertConfig();
@@ -111,18 +143,23 @@ public sealed record BertConfig
             throw Bad(source, "hidden_act", HiddenAct, "supported: \"gelu\" (the exact erf GELU; \"gelu_new\" and other approximations are not implemented)");
         if (PositionEmbeddingType != "absolute")
             throw Bad(source, "position_embedding_type", PositionEmbeddingType, "supported: \"absolute\"");
-        foreach (var (field, value) in new[]
+        foreach (var (field, value, max) in new[]
                  {
-                     ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("num_hidden_layers", NumHiddenLayers),
-                     ("num_attention_heads", NumAttentionHeads), ("intermediate_size", IntermediateSize),
-                     ("max_position_embeddings", MaxPositionEmbeddings), ("type_vocab_size", TypeVocabSize),
+                     ("vocab_size", VocabSize, MaxVocabSize), ("hidden_size", HiddenSize, MaxHiddenSize), ("num_hidden_layers", NumHiddenLayers, MaxHiddenLayers),
+                     ("num_attention_heads", NumAttentionHeads, HiddenSize), ("intermediate_size", IntermediateSize, MaxIntermediateSize),
+                     ("max_position_embeddings", MaxPositionEmbeddings, MaxPositionEmbeddingsLimit), ("type_vocab_size", TypeVocabSize, MaxTypeVocabSize),
                  })
         {
-            if (value <= 0)
-                throw Bad(source, field, value, "it must be a positive integer");
+            if (value <= 0 || value > max)
+                throw Bad(source, field, value, $"allowed: an integer in [1, {max:D}]");
         }
         if (HiddenSize % NumAttentionHeads != 0)
             throw Bad(source, "num_attention_heads", NumAttentionHeads, $"it must divide hidden_size ({HiddenSize})");
+        if (Labels.Count > MaxLabels)
+            throw Bad(source, "num_labels", Labels.Count, $"allowed: an integer in [1, {MaxLabels:D}]");
+        if (ParameterCount() > MaxParameters)
+            throw Bad(source, "num_hidden_layers", NumHiddenLayers,
+                $"with hidden_size {HiddenSize}, intermediate_size {IntermediateSize} and vocab_size {VocabSize} the model has {ParameterCount().ToString("N0", CultureInfo.InvariantCulture)} parameters; at most {MaxParameters.ToString("N0", CultureInfo.InvariantCulture)} are allowed");
         foreach (var (field, value) in new[]
                  {
                      ("hidden_dropout_prob", (double?)HiddenDropoutProb), ("attention_probs_dropout_prob", AttentionProbsDropoutProb),
@@ -142,6 +179,15 @@ public sealed record BertConfig
             throw Bad(source, "id2label", "{}", "a classifier needs at least one label");
         if (Labels.Distinct(StringComparer.Ordinal).Count() != Labels.Count)
             throw Bad(source, "id2label", string.Join(", ", Labels), "label names must be distinct (label2id maps them back)");
+    }
+
+    /// <summary>How many parameters BertForSequenceClassification has for this config (checked: the fields are bounded ints).</summary>
+    public long ParameterCount()
+    {
+        long h = HiddenSize, i = IntermediateSize;
+        var embeddings = checked(((long)VocabSize + MaxPositionEmbeddings + TypeVocabSize) * h + 2 * h);
+        var layer = checked(4 * (h * h + h) + 2 * (2 * h) + (h * i + i) + (i * h + h));
+        return checked(embeddings + NumHiddenLayers * layer + (h * h + h) + (NumLabels * h + NumLabels));
     }
 
     /// <summary>config.json text: every field, keys sorted, two-space indent, "\n" line ends (deterministic).</summary>
@@ -185,9 +231,16 @@ public sealed record BertConfig
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 2, NewLine = "\n" }) + "\n";
     }
 
+    /// <summary>A value as an error shows it: at most 100 characters, one line (a hostile file's value can be megabytes).</summary>
+    internal static string Abbreviate(string text)
+    {
+        text = text.ReplaceLineEndings(" ");
+        return text.Length <= 100 ? text : text[..100] + "…";
+    }
+
     private static string Format(object value) => value switch
     {
-        string s => JsonSerializer.Serialize(s),
+        string s => Abbreviate(JsonSerializer.Serialize(s)),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null",
     };
@@ -262,8 +315,8 @@ public sealed record BertConfig
             if (labels is null)
             {
                 var count = numLabels ?? 2;
-                if (count <= 0)
-                    throw Invalid("num_labels", numLabelsNode!, "a positive integer");
+                if (count <= 0 || count > MaxLabels)
+                    throw Invalid("num_labels", numLabelsNode!, $"an integer in [1, {MaxLabels:D}]");
                 labels = Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray();
             }
             if (numLabels is { } expected && expected != labels.Length)
@@ -289,7 +342,7 @@ public sealed record BertConfig
                     name = v is JsonValue jv && jv.TryGetValue(out string? s) ? s : "";
                 }
                 if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || name.Length == 0 || !byId.TryAdd(id, name))
-                    throw new InvalidDataException($"{source}: {field} entry \"{k}\": {v?.ToJsonString() ?? "null"} is not valid; expected distinct class ids 0..n-1 and non-empty names.");
+                    throw new InvalidDataException($"{source}: {field} entry \"{Abbreviate(k)}\": {Abbreviate(v?.ToJsonString() ?? "null")} is not valid; expected distinct class ids 0..n-1 and non-empty names.");
             }
             if (byId.Count > 0 && (byId.Keys.First() != 0 || byId.Keys.Last() != byId.Count - 1))
                 throw new InvalidDataException($"{source}: {field} has class ids {string.Join(", ", byId.Keys)}; they must be 0..{byId.Count - 1} with none missing.");
@@ -314,6 +367,6 @@ public sealed record BertConfig
         }
 
         private InvalidDataException Invalid(string field, JsonNode node, string expected) =>
-            new($"{source}: {field} = {node.ToJsonString()} is not valid; expected {expected}.");
+            new($"{source}: {field} = {Abbreviate(node.ToJsonString())} is not valid; expected {expected}.");
     }
 }

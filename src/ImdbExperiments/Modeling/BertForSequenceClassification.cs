@@ -49,7 +49,8 @@ public sealed class BertForSequenceClassification : Module<Tensor, Tensor, Tenso
         HfCheckpoint checkpoint, long headSeed, IReadOnlyList<string>? labels = null)
     {
         var config = labels is null ? checkpoint.Config : checkpoint.Config with { Labels = labels.ToArray() };
-        var model = new BertForSequenceClassification(config);
+        var model = LibTorchErrors.Guard($"{Path.Combine(checkpoint.Folder, BertConfig.FileName)}: a model of {config.ParameterCount()} parameters",
+            () => new BertForSequenceClassification(config));
         try
         {
             var report = model.LoadWeights(checkpoint.Weights, headSeed, checkpoint.WeightsPath);

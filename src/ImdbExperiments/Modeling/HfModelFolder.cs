@@ -34,7 +34,8 @@ public static class HfModelFolder
         var vocabPath = Path.Combine(folder, VocabFileName);
         if (!File.Exists(vocabPath))
             throw new FileNotFoundException($"{folder}: the model folder has no {VocabFileName} (WordPiece vocabulary, one token a line); only BERT WordPiece tokenizers are supported.", vocabPath);
-        var (doLowerCase, maxLength) = ReadTokenizerConfig(Path.Combine(folder, TokenizerConfigFileName));
+        var tokenizerConfig = Path.Combine(folder, TokenizerConfigFileName);
+        var (doLowerCase, maxLength) = ReadTokenizerConfig(tokenizerConfig, tokenizerConfig);
 
         var safetensors = Path.Combine(folder, SafetensorsFileName);
         var pytorch = Path.Combine(folder, PytorchFileName);
@@ -50,6 +51,52 @@ public static class HfModelFolder
             throw new FileNotFoundException($"{folder}: the model folder has neither {SafetensorsFileName} nor {PytorchFileName}.", safetensors);
 
         return new HfCheckpoint(folder, config, weights, weightsPath, vocabPath, doLowerCase, maxLength);
+    }
+
+    /// <summary>
+    /// Checks, without reading a weight, that the folder would load: config.json valid, the weights' header valid and
+    /// every tensor the shape config.json implies, vocab.txt non-empty, within vocab_size and with BertTokenizer's special
+    /// tokens, tokenizer_config.json readable. The model stage runs this before it publishes.
+    /// </summary>
+    /// <param name="folder">the folder to check</param>
+    /// <param name="sourceOf">what errors call a file of the folder, by file name (the user's own file when the folder is a copy); null: its path</param>
+    /// <returns>the folder's config</returns>
+    public static BertConfig Validate(string folder, Func<string, string>? sourceOf = null)
+    {
+        string Source(string name) => sourceOf?.Invoke(name) ?? Path.Combine(folder, name);
+        var config = BertConfig.Load(Path.Combine(folder, BertConfig.FileName), Source(BertConfig.FileName));
+
+        var vocabPath = Path.Combine(folder, VocabFileName);
+        if (!File.Exists(vocabPath))
+            throw new FileNotFoundException($"{Source(VocabFileName)}: no such file; a BERT model folder needs a WordPiece vocab.txt.", Source(VocabFileName));
+        var vocabulary = Text.WordPieceVocabulary.Load(vocabPath, Source(VocabFileName));
+        if (vocabulary.Count > config.VocabSize)
+            throw new InvalidDataException($"{Source(VocabFileName)}: {vocabulary.Count} tokens but {Source(BertConfig.FileName)} has vocab_size {config.VocabSize}; every token id must have an embedding row.");
+        var missingTokens = SpecialTokens.Where(s => !vocabulary.TryGetId(s.Token, out _)).Select(s => s.Token).ToList();
+        if (missingTokens.Count > 0)
+            throw new InvalidDataException($"{Source(VocabFileName)}: lacks the special token(s) {string.Join(", ", missingTokens)}; a BERT vocab.txt must contain {string.Join(", ", SpecialTokens.Select(s => s.Token))}.");
+        ReadTokenizerConfig(Path.Combine(folder, TokenizerConfigFileName), Source(TokenizerConfigFileName));
+
+        IReadOnlyDictionary<string, long[]> shapes;
+        string weightsSource;
+        if (File.Exists(Path.Combine(folder, SafetensorsFileName)))
+        {
+            weightsSource = Source(SafetensorsFileName);
+            shapes = SafetensorsFile.ReadShapes(Path.Combine(folder, SafetensorsFileName), weightsSource);
+        }
+        else if (File.Exists(Path.Combine(folder, PytorchFileName)))
+        {
+            weightsSource = Source(PytorchFileName);
+            var weights = PytorchCheckpointFile.Read(Path.Combine(folder, PytorchFileName), weightsSource);
+            shapes = weights.ToDictionary(p => p.Key, p => p.Value.shape, StringComparer.Ordinal);
+            foreach (var tensor in weights.Values)
+                tensor.Dispose();
+        }
+        else
+            throw new FileNotFoundException($"{Source(SafetensorsFileName)}: no such file, and no {PytorchFileName} either; a model folder needs its weights.", Source(SafetensorsFileName));
+        BertCheckpointLoader.Match(shapes, BertCheckpointLoader.ClassifierShapes(config), BertCheckpointLoader.Target.SequenceClassifier,
+            config, weightsSource, nameof(BertForSequenceClassification));
+        return config;
     }
 
     /// <summary>
@@ -121,25 +168,28 @@ public static class HfModelFolder
         Directory.Delete(old, recursive: true);
     }
 
-    private static (bool DoLowerCase, int? MaxLength) ReadTokenizerConfig(string path)
+    /// <summary>tokenizer_config.json's do_lower_case and model_max_length; <paramref name="source"/> names the file in errors.</summary>
+    internal static (bool DoLowerCase, int? MaxLength) ReadTokenizerConfig(string path, string source)
     {
         if (!File.Exists(path))
             return (true, null);
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
+            root = JsonNode.Parse(BertConfig.ReadBounded(path, source, BertConfig.MaxFileBytes),
+                    documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new InvalidDataException($"{source}: expected a JSON object.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"{source}: not valid JSON: {e.Message.Split('\n', 2)[0]}", e);
         }
 
         var doLowerCase = true;
         if (root["do_lower_case"] is { } lower)
         {
             if (lower is not JsonValue v || !v.TryGetValue(out doLowerCase))
-                throw new InvalidDataException($"{path}: do_lower_case = {lower.ToJsonString()} is not valid; expected true or false.");
+                throw new InvalidDataException($"{source}: do_lower_case = {BertConfig.Abbreviate(lower.ToJsonString())} is not valid; expected true or false.");
         }
         int? maxLength = null;
         // Hugging Face writes a huge sentinel (1e30) when no limit was set.

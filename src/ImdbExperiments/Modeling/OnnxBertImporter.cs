@@ -61,7 +61,7 @@ public static partial class OnnxBertImporter
         {
             string? weightName = null, biasName = null;
             var transpose = true;
-            if (node.OpType == "MatMul" && node.Inputs.Count == 2 && graph.Initializers.ContainsKey(node.Inputs[1]))
+            if (node.OpType == "MatMul" && node.Inputs.Count == 2 && node.Outputs.Count > 0 && graph.Initializers.ContainsKey(node.Inputs[1]))
             {
                 weightName = node.Inputs[1];
                 biasName = graph.Nodes
@@ -120,9 +120,22 @@ public static partial class OnnxBertImporter
             return weights[match].shape;
         }
 
-        var words = Shape("embeddings.word_embeddings.weight");
-        var hidden = (int)words[1];
-        var layers = weights.Keys.Select(k => LayerIndex().Match(k)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1;
+        // A dim or layer index past int's range cannot be a BERT's; say so rather than let a cast wrap it.
+        int Size(string key, int axis)
+        {
+            var shape = Shape(key);
+            if (shape.Length <= axis || shape[axis] is < 0 or > int.MaxValue)
+                throw new InvalidDataException($"{path}: initializer \"{key}\" has shape [{string.Join(", ", shape)}]; expected a 2-D weight with sizes below {int.MaxValue}.");
+            return (int)shape[axis];
+        }
+        var hidden = Size("embeddings.word_embeddings.weight", 1);
+        var layers = 0;
+        foreach (var match in weights.Keys.Select(k => LayerIndex().Match(k)).Where(m => m.Success))
+        {
+            if (!int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= BertConfig.MaxHiddenLayers)
+                throw new InvalidDataException($"{path}: weight \"{match.Value}...\" has layer index {match.Groups[1].Value}; at most {BertConfig.MaxHiddenLayers} layers are supported.");
+            layers = Math.Max(layers, index + 1);
+        }
         if (!graph.Nodes.Any(n => n.OpType == "Erf"))
             throw new InvalidDataException($"{path}: the graph has no Erf operator, so its activation is not the exact GELU (\"gelu\"), the only one supported.");
 
@@ -135,20 +148,25 @@ public static partial class OnnxBertImporter
         var classifier = weights.Keys.FirstOrDefault(k => k == "classifier.weight");
         var config = new BertConfig
         {
-            VocabSize = (int)words[0],
+            VocabSize = Size("embeddings.word_embeddings.weight", 0),
             HiddenSize = hidden,
             NumHiddenLayers = layers,
             NumAttentionHeads = headCount,
-            IntermediateSize = (int)Shape("encoder.layer.0.intermediate.dense.weight")[0],
-            MaxPositionEmbeddings = (int)Shape("embeddings.position_embeddings.weight")[0],
-            TypeVocabSize = (int)Shape("embeddings.token_type_embeddings.weight")[0],
+            IntermediateSize = Size("encoder.layer.0.intermediate.dense.weight", 0),
+            MaxPositionEmbeddings = Size("embeddings.position_embeddings.weight", 0),
+            TypeVocabSize = Size("embeddings.token_type_embeddings.weight", 0),
             LayerNormEps = InferLayerNormEps(graph) ?? new BertConfig().LayerNormEps,
             Architectures = [classifier is null ? "BertModel" : "BertForSequenceClassification"],
-            Labels = classifier is null ? new BertConfig().Labels : Enumerable.Range(0, (int)weights[classifier].shape[0]).Select(i => $"LABEL_{i}").ToArray(),
+            Labels = classifier is null ? new BertConfig().Labels : Enumerable.Range(0, LabelCount(weights[classifier], path)).Select(i => $"LABEL_{i}").ToArray(),
         };
         config.Validate(path);
         return config;
     }
+
+    private static int LabelCount(Tensor classifier, string path) =>
+        classifier.shape is [> 0 and <= BertConfig.MaxLabels, _]
+            ? (int)classifier.shape[0]
+            : throw new InvalidDataException($"{path}: initializer \"classifier.weight\" has shape [{string.Join(", ", classifier.shape)}]; expected [num_labels, hidden] with num_labels in [1, {BertConfig.MaxLabels}].");
 
     /// <summary>Attention splits heads with Reshape(x, [B, T, N, D]); N * D = H picks those reshapes out.</summary>
     internal static int? InferHeads(OnnxGraph graph, int hidden)
@@ -163,7 +181,7 @@ public static partial class OnnxBertImporter
                 shape = concat.Inputs.Select(i => graph.Constant(i)?.AsInt64s() is [var v] ? v : (long?)null).ToArray();
             else
                 continue;
-            if (shape is [_, _, { } n, { } d] && n > 0 && n * d == hidden)
+            if (shape is [_, _, { } n, { } d] && n > 0 && n <= hidden && d > 0 && d <= hidden && n * d == hidden)
                 candidates.Add(n);
         }
         return candidates.Count == 1 ? (int)candidates.Single() : null;
@@ -194,10 +212,13 @@ public static partial class OnnxBertImporter
             OnnxTensor.Double => ScalarType.Float64,
             _ => throw new InvalidDataException($"{path}: initializer \"{source.Name}\" has ONNX data type {source.DataType}; weights must be float, float16, bfloat16 or double."),
         };
-        using var raw = empty(source.Dims, dtype);
+        // Sizes from the file, in checked arithmetic, before libtorch allocates anything: the bytes bound the allocation.
+        var elementSize = dtype switch { ScalarType.Float64 => 8, ScalarType.Float32 => 4, _ => 2 };
+        var count = source.ElementCount;
+        if (count < 0 || source.Dims.Length > 8 || count > source.Data.Length / elementSize || count * elementSize != source.Data.Length)
+            throw new InvalidDataException($"{path}: initializer \"{source.Name}\" [{string.Join(", ", source.Dims)}] of {dtype} does not match its {source.Data.Length} bytes of data.");
+        using var raw = LibTorchErrors.Guard($"{path}: initializer \"{source.Name}\"", () => empty(source.Dims, dtype));
         var bytes = raw.NumberOfElements * raw.ElementSize;
-        if (bytes != source.Data.Length)
-            throw new InvalidDataException($"{path}: initializer \"{source.Name}\" [{string.Join(", ", source.Dims)}] should hold {bytes} bytes but has {source.Data.Length}.");
         if (bytes > 0)
             source.Data.CopyTo(raw.bytes);
         return raw.to_type(ScalarType.Float32, copy: true);

@@ -8,7 +8,28 @@ internal sealed record OnnxTensor(string Name, long[] Dims, int DataType, byte[]
 {
     public const int Float = 1, Int32 = 6, Int64 = 7, Float16 = 10, Double = 11, BFloat16 = 16;
 
-    public long ElementCount => Dims.Aggregate(1L, (n, d) => n * d);
+    /// <summary>The product of the dims, or -1 when a dim is negative or the product overflows 64 bits (a corrupt file).</summary>
+    public long ElementCount
+    {
+        get
+        {
+            long n = 1;
+            foreach (var d in Dims)
+            {
+                if (d < 0)
+                    return -1;
+                try
+                {
+                    n = checked(n * d);
+                }
+                catch (OverflowException)
+                {
+                    return -1;
+                }
+            }
+            return n;
+        }
+    }
 
     public bool IsFloatingPoint => DataType is Float or Float16 or Double or BFloat16;
 
@@ -47,6 +68,8 @@ internal sealed class OnnxGraph
     private const int TensorDims = 1, TensorDataType = 2, TensorFloatData = 4, TensorInt32Data = 5, TensorInt64Data = 7,
         TensorName = 8, TensorRawData = 9, TensorDoubleData = 10, TensorDataLocation = 14;
 
+    private const long MaxFileBytes = int.MaxValue;
+
     private OnnxGraph(Dictionary<string, OnnxTensor> initializers, List<OnnxNode> nodes)
     {
         Initializers = initializers;
@@ -60,6 +83,8 @@ internal sealed class OnnxGraph
     {
         try
         {
+            if (new FileInfo(path).Length > MaxFileBytes)
+                throw new InvalidDataException($"{path}: {new FileInfo(path).Length:N0} bytes; an ONNX model with its weights inside is at most 2 GiB (protobuf's limit).");
             var input = new CodedInputStream(File.ReadAllBytes(path));
             CodedInputStream? graph = null;
             uint tag;
@@ -77,6 +102,11 @@ internal sealed class OnnxGraph
         catch (InvalidProtocolBufferException e)
         {
             throw new InvalidDataException($"{path}: not a readable ONNX model ({e.Message}).", e);
+        }
+        catch (Exception e) when (e is OutOfMemoryException or OverflowException)
+        {
+            // A length or count in the file claims more than this process can hold.
+            throw new InvalidDataException($"{path}: not a readable ONNX model (a length in the file is impossibly large: {e.Message}).", e);
         }
     }
 

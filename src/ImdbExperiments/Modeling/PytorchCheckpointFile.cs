@@ -16,19 +16,25 @@ namespace ImdbExperiments.Modeling;
 /// </summary>
 public static class PytorchCheckpointFile
 {
-    public static Dictionary<string, Tensor> Read(string path)
+    /// <param name="path">the file to read</param>
+    /// <param name="source">what errors call the file (the user's own path when <paramref name="path"/> is a copy); null: the path</param>
+    public static Dictionary<string, Tensor> Read(string path, string? source = null)
     {
+        source ??= path;
         Hashtable table;
         try
         {
             using var stream = File.OpenRead(path);
             table = PyTorchUnpickler.UnpickleStateDict(stream);
         }
-        catch (Exception e) when (e is PickleException or NotImplementedException or InvalidDataException
-                                      or InvalidCastException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
+        catch (Exception e) when (e is PickleException or NotImplementedException or InvalidDataException or ArgumentException
+                                      or InvalidCastException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException
+                                      or OverflowException or EndOfStreamException or System.Runtime.InteropServices.ExternalException
+                                      || e.GetType() == typeof(Exception))
         {
+            // ZipArchive, the unpickler and libtorch each throw their own types; all mean the same bad file, in one line.
             throw new InvalidDataException(
-                $"{path}: not a readable PyTorch state_dict ({e.Message}). Only zip-format files written by torch.save(model.state_dict()) " +
+                $"{source}: not a readable PyTorch state_dict ({LibTorchErrors.FirstLine(e.Message)}). Only zip-format files written by torch.save(model.state_dict()) " +
                 "are supported, and only tensors; convert the checkpoint to model.safetensors if it was saved otherwise.", e);
         }
 
@@ -39,7 +45,7 @@ public static class PytorchCheckpointFile
                 tensors[name] = tensor;
         }
         if (tensors.Count == 0)
-            throw new InvalidDataException($"{path}: the pickle holds no tensors; expected a state_dict saved with torch.save(model.state_dict()).");
+            throw new InvalidDataException($"{source}: the pickle holds no tensors; expected a state_dict saved with torch.save(model.state_dict()).");
         return tensors;
     }
 }

@@ -17,6 +17,8 @@ public static class SafetensorsFile
     private const string MetadataKey = "__metadata__";
     // The reference implementation refuses larger headers; so do we, before allocating one.
     private const long MaxHeaderBytes = 100_000_000;
+    // libtorch's own limit on a tensor's rank is 64; a checkpoint weight has at most a handful.
+    private const int MaxDimensions = 8;
 
     private static readonly Dictionary<string, ScalarType> DtypeByName = new(StringComparer.Ordinal)
     {
@@ -33,17 +35,20 @@ public static class SafetensorsFile
     };
 
     /// <summary>Reads every tensor onto the CPU, after checking the header against the file's length.</summary>
-    public static Dictionary<string, Tensor> Read(string path)
+    /// <param name="path">the file to read</param>
+    /// <param name="source">what errors call the file (the user's own path when <paramref name="path"/> is a copy); null: the path</param>
+    public static Dictionary<string, Tensor> Read(string path, string? source = null)
     {
         EnsureLittleEndian();
+        source ??= path;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
-        var (entries, _, dataStart) = ReadHeader(stream, path);
+        var (entries, _, dataStart) = ReadHeader(stream, source);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
             foreach (var entry in entries.OrderBy(e => e.Begin))
             {
-                var tensor = empty(entry.Shape, entry.Dtype);
+                var tensor = LibTorchErrors.Guard($"{source}: tensor \"{entry.Name}\"", () => empty(entry.Shape, entry.Dtype));
                 tensors.Add(entry.Name, tensor);
                 if (entry.End == entry.Begin)
                     continue;
@@ -64,10 +69,17 @@ public static class SafetensorsFile
     }
 
     /// <summary>The header's "__metadata__" strings (empty when there are none).</summary>
-    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path, string? source = null)
     {
         using var stream = File.OpenRead(path);
-        return ReadHeader(stream, path).Metadata;
+        return ReadHeader(stream, source ?? path).Metadata;
+    }
+
+    /// <summary>Each tensor's shape by name, from the header alone (checked against the file's length; no data read).</summary>
+    public static IReadOnlyDictionary<string, long[]> ReadShapes(string path, string? source = null)
+    {
+        using var stream = File.OpenRead(path);
+        return ReadHeader(stream, source ?? path).Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -150,14 +162,18 @@ public static class SafetensorsFile
 
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
+        // safetensors/src/tensor.rs refuses a header whose first byte is not '{' (InvalidHeaderStart).
+        if (headerBytes.Length == 0 || headerBytes[0] != (byte)'{')
+            throw Corrupt(path, "the header does not start with '{'");
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(headerBytes) as JsonObject ?? throw Corrupt(path, "the header is not a JSON object");
+            header = JsonNode.Parse(headerBytes, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw Corrupt(path, "the header is not a JSON object");
         }
         catch (JsonException e)
         {
-            throw Corrupt(path, $"the header is not valid JSON ({e.Message})");
+            throw Corrupt(path, $"the header is not valid JSON ({FirstLine(e.Message)})");
         }
 
         var dataStart = 8 + (long)headerLength;
@@ -183,7 +199,7 @@ public static class SafetensorsFile
         foreach (var entry in entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin))
         {
             if (previous is not null && entry.Begin < previous.End)
-                throw Corrupt(path, $"tensors \"{previous.Name}\" [{previous.Begin}, {previous.End}) and \"{entry.Name}\" [{entry.Begin}, {entry.End}) overlap");
+                throw Corrupt(path, $"tensors \"{BertConfig.Abbreviate(previous.Name)}\" [{previous.Begin}, {previous.End}) and \"{BertConfig.Abbreviate(entry.Name)}\" [{entry.Begin}, {entry.End}) overlap");
             previous = entry;
         }
         return (entries, metadata, dataStart);
@@ -191,23 +207,26 @@ public static class SafetensorsFile
 
     private static Entry ParseEntry(string path, string name, JsonNode? node, long dataLength)
     {
+        var label = BertConfig.Abbreviate(name);
         if (node is not JsonObject info
             || info["dtype"] is not JsonValue dtypeNode || !dtypeNode.TryGetValue(out string? dtypeName)
             || info["shape"] is not JsonArray shapeNode
             || info["data_offsets"] is not JsonArray offsetsNode || offsetsNode.Count != 2)
-            throw Corrupt(path, $"tensor \"{name}\" needs dtype, shape and data_offsets [begin, end]; found {node?.ToJsonString() ?? "null"}");
+            throw Corrupt(path, $"tensor \"{label}\" needs dtype, shape and data_offsets [begin, end]; found {BertConfig.Abbreviate(node?.ToJsonString() ?? "null")}");
         if (!DtypeByName.TryGetValue(dtypeName, out var dtype))
-            throw Corrupt(path, $"tensor \"{name}\" has dtype \"{dtypeName}\"; supported: {string.Join(", ", DtypeByName.Keys)}");
+            throw Corrupt(path, $"tensor \"{label}\" has dtype \"{BertConfig.Abbreviate(dtypeName)}\"; supported: {string.Join(", ", DtypeByName.Keys)}");
 
+        if (shapeNode.Count > MaxDimensions)
+            throw Corrupt(path, $"tensor \"{label}\" has {shapeNode.Count} dimensions; at most {MaxDimensions} are supported");
         var shape = new long[shapeNode.Count];
         for (var i = 0; i < shape.Length; i++)
         {
             if (shapeNode[i] is not JsonValue d || !d.TryGetValue(out long dim) || dim < 0)
-                throw Corrupt(path, $"tensor \"{name}\" has shape {shapeNode.ToJsonString()}; dimensions must be non-negative integers");
+                throw Corrupt(path, $"tensor \"{label}\" has shape {BertConfig.Abbreviate(shapeNode.ToJsonString())}; dimensions must be non-negative integers");
             shape[i] = dim;
         }
         if (offsetsNode[0] is not JsonValue b || !b.TryGetValue(out long begin) || offsetsNode[1] is not JsonValue e || !e.TryGetValue(out long end) || begin < 0 || end < begin)
-            throw Corrupt(path, $"tensor \"{name}\" has data_offsets {offsetsNode.ToJsonString()}; expected [begin, end] with 0 <= begin <= end");
+            throw Corrupt(path, $"tensor \"{label}\" has data_offsets {BertConfig.Abbreviate(offsetsNode.ToJsonString())}; expected [begin, end] with 0 <= begin <= end");
 
         var elementSize = dtype switch
         {
@@ -216,11 +235,20 @@ public static class SafetensorsFile
             ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
             _ => 1,
         };
-        var expected = shape.Aggregate(1L, (n, d) => checked(n * d)) * elementSize;
+        // As safetensors/src/tensor.rs validate(): elements * dtype size in checked arithmetic (ValidationOverflow).
+        long expected;
+        try
+        {
+            expected = checked(shape.Aggregate(1L, (n, d) => checked(n * d)) * elementSize);
+        }
+        catch (OverflowException)
+        {
+            throw Corrupt(path, $"tensor \"{label}\" ({dtypeName} [{string.Join(", ", shape)}]) has more bytes than 64 bits can count");
+        }
         if (end - begin != expected)
-            throw Corrupt(path, $"tensor \"{name}\" ({dtypeName} [{string.Join(", ", shape)}]) needs {expected} bytes but data_offsets [{begin}, {end}) hold {end - begin}");
+            throw Corrupt(path, $"tensor \"{label}\" ({dtypeName} [{string.Join(", ", shape)}]) needs {expected} bytes but data_offsets [{begin}, {end}) hold {end - begin}");
         if (end > dataLength)
-            throw Corrupt(path, $"tensor \"{name}\" needs bytes [{begin}, {end}) of the data section but the file has only {dataLength}: the file is truncated");
+            throw Corrupt(path, $"tensor \"{label}\" needs bytes [{begin}, {end}) of the data section but the file has only {dataLength}: the file is truncated");
         return new Entry(name, dtype, shape, begin, end);
     }
 
@@ -236,6 +264,8 @@ public static class SafetensorsFile
 
     private static InvalidDataException Corrupt(string path, string problem) =>
         new($"{path}: not a readable safetensors file: {problem}.");
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r');
 
     private static void EnsureLittleEndian()
     {

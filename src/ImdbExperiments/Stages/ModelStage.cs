@@ -62,6 +62,8 @@ public sealed class ModelStage : Stage
     {
         var model = context.Spec.Spec.Model;
         var folder = output.PathOf(ModelFolder);
+        // Errors about the published folder name the file the user gave, never this stage's cache copy.
+        Func<string, string>? sourceOf = null;
         switch (Source(model))
         {
             case "hub":
@@ -70,17 +72,20 @@ public sealed class ModelStage : Stage
                 {
                     var snapshot = await hub.DownloadModelAsync(model.Name!, model.Revision, HubFileSpec.BertModelFiles, bar, cancellationToken);
                     CopyFolder(snapshot, folder, $"model.name {model.Name}");
+                    sourceOf = name => Path.Combine(snapshot, name);
                     output.Summary["hub_snapshot"] = snapshot;
                 }
                 break;
             case "path":
                 CopyFolder(model.Path!, folder, $"model.path in {context.Spec.SourcePath}");
+                sourceOf = name => Path.Combine(model.Path!, name);
                 break;
             case "onnx":
                 var vocab = model.Vocab ?? Path.Combine(Path.GetDirectoryName(model.Onnx!)!, "vocab.txt");
                 if (!File.Exists(vocab))
                     throw new FileNotFoundException($"model.onnx {model.Onnx}: no vocab.txt next to it; set model.vocab in {context.Spec.SourcePath}.", vocab);
                 OnnxBertImporter.Import(model.Onnx!, vocab, folder);
+                sourceOf = name => name == HfModelFolder.VocabFileName ? vocab : $"{model.Onnx} (imported as {name})";
                 break;
             case "package":
                 if (!string.Equals(model.Package, $"{MiniLmPackage.PackageId}@{MiniLmPackage.PackageVersion}", StringComparison.OrdinalIgnoreCase))
@@ -91,9 +96,15 @@ public sealed class ModelStage : Stage
                 BuildRandom(context, upstream, folder);
                 break;
         }
-        if (model.Vocab is { } vocabOverride) File.Copy(vocabOverride, Path.Combine(folder, "vocab.txt"), overwrite: true);
+        if (model.Vocab is { } vocabOverride)
+        {
+            File.Copy(vocabOverride, Path.Combine(folder, "vocab.txt"), overwrite: true);
+            var folderSource = sourceOf;
+            sourceOf = name => name == HfModelFolder.VocabFileName ? vocabOverride : folderSource?.Invoke(name) ?? Path.Combine(folder, name);
+        }
 
-        var config = BertConfig.Load(Path.Combine(folder, BertConfig.FileName));
+        // Published only if it loads: a folder with broken weights or an unusable vocab never becomes a cached model.
+        var config = HfModelFolder.Validate(folder, sourceOf);
         output.Summary["source"] = Source(model);
         output.Summary["layers"] = config.NumHiddenLayers;
         output.Summary["hidden_size"] = config.HiddenSize;

