@@ -257,6 +257,50 @@ public sealed class MlflowSqliteStore : ITrackingBackend
         return Task.CompletedTask;
     }
 
+    public Task<LoggedModelInfo> CreateLoggedModelAsync(string experimentId, string name, string sourceRunId, string? modelType, CancellationToken cancellationToken = default)
+    {
+        var row = CreateLoggedModel(experimentId, name, sourceRunId, modelType);
+        return Task.FromResult(new LoggedModelInfo(row.ModelId, row.ExperimentId, row.Name, row.ArtifactLocation, sourceRunId));
+    }
+
+    public Task LogLoggedModelParamsAsync(string modelId, IReadOnlyList<Param> parameters, CancellationToken cancellationToken = default)
+    {
+        LogLoggedModelParams(modelId, parameters);
+        return Task.CompletedTask;
+    }
+
+    public Task SetLoggedModelTagsAsync(string modelId, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default)
+    {
+        SetLoggedModelTags(modelId, tags);
+        return Task.CompletedTask;
+    }
+
+    public Task LogLoggedModelMetricsAsync(string runId, string modelId, IReadOnlyList<Metric> metrics, string? datasetName, string? datasetDigest, CancellationToken cancellationToken = default)
+    {
+        LogLoggedModelMetrics(modelId, runId, metrics, datasetName, datasetDigest);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The folder's files under the model's local artifact location (hidden bookkeeping files stay behind).</summary>
+    public Task LogLoggedModelArtifactsAsync(LoggedModelInfo model, string localFolder, CancellationToken cancellationToken = default)
+    {
+        var root = LocalArtifactPath(model.ArtifactUri)
+            ?? throw new TrackingException($"Model {model.ModelId} stores artifacts at '{model.ArtifactUri}', which is not a local folder; a sqlite: store can only write local artifacts.", DeferredArtifacts.UnreachableErrorCode);
+        foreach (var file in Directory.EnumerateFiles(localFolder, "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!Path.GetFileName(file).StartsWith('.'))
+                CopyAtomically(file, Path.Combine(root, Path.GetRelativePath(localFolder, file)));
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task FinalizeLoggedModelAsync(string modelId, CancellationToken cancellationToken = default)
+    {
+        FinalizeLoggedModel(modelId, LoggedModelStatus.Ready);
+        return Task.CompletedTask;
+    }
+
     /// <summary>A LoggedModel in PENDING state, as create_logged_model writes it: id m-&lt;uuid4 hex&gt;, artifacts under &lt;experiment&gt;/models/&lt;id&gt;/artifacts.</summary>
     internal LoggedModelRow CreateLoggedModel(string experimentId, string name, string? sourceRunId = null, string? modelType = null,
         IReadOnlyList<Param>? parameters = null, IReadOnlyList<RunTag>? tags = null)
@@ -303,14 +347,14 @@ public sealed class MlflowSqliteStore : ITrackingBackend
     /// Metrics of a logged model from one run (log_metric with a model_id): the value sanitized as for run metrics, the
     /// dataset (when given) linked by its uuid in the run's experiment; a point already there is not added again.
     /// </summary>
-    internal void LogLoggedModelMetrics(string modelId, string runId, IReadOnlyList<Metric> metrics, DatasetInput? dataset = null)
+    internal void LogLoggedModelMetrics(string modelId, string runId, IReadOnlyList<Metric> metrics, string? datasetName = null, string? datasetDigest = null)
     {
         ValidateRunId(runId);
         Write(CancellationToken.None, (connection, transaction) =>
         {
             var experiment = LoggedModelExperiment(connection, transaction, modelId);
             RequireActiveRun(connection, transaction, runId);
-            var datasetUuid = dataset is null ? null : DatasetUuid(connection, transaction, experiment, dataset.Name, dataset.Digest);
+            var datasetUuid = datasetName is null || datasetDigest is null ? null : DatasetUuid(connection, transaction, experiment, datasetName, datasetDigest);
             var (valid, _, _, refused) = MlflowLimits.Partition(metrics, [], []);
             if (refused.Count > 0)
                 throw Invalid(refused[0].Reason);
@@ -320,7 +364,7 @@ public sealed class MlflowSqliteStore : ITrackingBackend
                     "INSERT OR IGNORE INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value, experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest) " +
                     "VALUES ($model, $name, $timestamp, $step, $value, $experiment, $run, $datasetUuid, $datasetName, $datasetDigest)",
                     ("$model", modelId), ("$name", metric.Key), ("$timestamp", metric.TimestampMs), ("$step", metric.Step), ("$value", Sanitize(metric.Value).Value),
-                    ("$experiment", experiment), ("$run", runId), ("$datasetUuid", datasetUuid), ("$datasetName", dataset?.Name), ("$datasetDigest", dataset?.Digest));
+                    ("$experiment", experiment), ("$run", runId), ("$datasetUuid", datasetUuid), ("$datasetName", datasetName), ("$datasetDigest", datasetDigest));
             }
             return 0;
         });

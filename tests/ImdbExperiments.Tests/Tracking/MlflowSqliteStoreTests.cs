@@ -181,7 +181,7 @@ public sealed class MlflowSqliteStoreTests
         Assert.Equal("1", Row(path, "SELECT status FROM logged_models"));  // LOGGED_MODEL_PENDING
         store.LogLoggedModelParams(model.ModelId, [new Param("hidden_size", "32"), new Param("layers", "1")]);
         store.SetLoggedModelTags(model.ModelId, [new RunTag("stage", "final")]);
-        store.LogLoggedModelMetrics(model.ModelId, run.RunId, [new Metric("test/accuracy", 0.9, T0, 3), new Metric("test/accuracy", 0.9, T0, 3)], test);
+        store.LogLoggedModelMetrics(model.ModelId, run.RunId, [new Metric("test/accuracy", 0.9, T0, 3), new Metric("test/accuracy", 0.9, T0, 3)], test.Name, test.Digest);
         store.FinalizeLoggedModel(model.ModelId, MlflowSqliteStore.LoggedModelStatus.Ready);
 
         Assert.Matches("^m-[0-9a-f]{32}$", model.ModelId);
@@ -193,6 +193,35 @@ public sealed class MlflowSqliteStoreTests
             Row(path, "SELECT metric_name, metric_value, metric_step, run_id, dataset_name, dataset_digest, dataset_uuid = (SELECT dataset_uuid FROM datasets) FROM logged_model_metrics"));
         Assert.Throws<TrackingException>(() => store.LogLoggedModelParams(model.ModelId, [new Param("layers", "2")]));
         Assert.Throws<TrackingException>(() => store.FinalizeLoggedModel(model.ModelId, MlflowSqliteStore.LoggedModelStatus.Pending));
+    }
+
+    [Fact]
+    public async Task SqliteStore_LoggedModelThroughTheBackendInterface_GetsItsFilesAndEndsReady()
+    {
+        using var temp = new TempFolder();
+        var path = temp.Combine("mlflow.db");
+        ITrackingBackend store = new MlflowSqliteStore(path);
+        using var _ = store;
+        var experimentId = await store.GetOrCreateExperimentAsync("imdb");
+        var run = await store.CreateRunAsync(experimentId, "a", T0, "u", []);
+        var folder = Directory.CreateDirectory(temp.Combine("mlflow-model", "model")).Parent!.FullName;
+        File.WriteAllText(Path.Combine(folder, "MLmodel"), "flavors: {}\n");
+        File.WriteAllText(Path.Combine(folder, "model", "config.json"), "{}");
+        File.WriteAllText(Path.Combine(folder, ".bookkeeping"), "not an artifact");
+
+        var model = await store.CreateLoggedModelAsync(experimentId, "best", run.RunId, "transformers");
+        await store.LogLoggedModelParamsAsync(model.ModelId, [new Param("hidden_size", "32")]);
+        await store.SetLoggedModelTagsAsync(model.ModelId, [new RunTag("imdbx.spec_hash", "abc")]);
+        await store.LogLoggedModelMetricsAsync(run.RunId, model.ModelId, [new Metric("best_validation/f1", 0.8, T0, 5)], null, null);
+        await store.LogLoggedModelArtifactsAsync(model, folder);
+        await store.FinalizeLoggedModelAsync(model.ModelId);
+
+        var artifacts = Path.Combine(temp.Combine("mlruns", "1"), "models", model.ModelId, "artifacts");
+        Assert.Equal("flavors: {}\n", File.ReadAllText(Path.Combine(artifacts, "MLmodel")));
+        Assert.True(File.Exists(Path.Combine(artifacts, "model", "config.json")));
+        Assert.False(File.Exists(Path.Combine(artifacts, ".bookkeeping")));
+        Assert.Equal($"2|{run.RunId}", Row(path, "SELECT status, source_run_id FROM logged_models"));  // LOGGED_MODEL_READY
+        Assert.Equal("best_validation/f1|0.8|5", Row(path, "SELECT metric_name, metric_value, metric_step FROM logged_model_metrics"));
     }
 
     [Fact]
