@@ -60,7 +60,12 @@ public sealed class Imdbx
             Arguments = builder,
             WorkingDirectory = root,
         });
-        if (exitCode == 130) throw new CakeException(exitCode, $"imdbx {arguments.FirstOrDefault()} was cancelled (exit code 130); run the same target again to resume.");
+        if (exitCode == 130)
+        {
+            // Cake 7 turns any exception from a task into exit code 1; a cancelled run must end with imdbx's 130.
+            context.Log.Error($"imdbx {arguments.FirstOrDefault()} was cancelled (exit code 130); run the same target again to resume.");
+            Environment.Exit(exitCode);
+        }
         if (exitCode != 0) throw new CakeException(exitCode, $"imdbx {arguments.FirstOrDefault()} failed (exit code {exitCode}).");
     }
 }

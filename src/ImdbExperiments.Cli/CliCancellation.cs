@@ -37,7 +37,8 @@ static class CliCancellation
         if (Interlocked.Increment(ref signals) > 1)
         {
             Console.Error.WriteLine($"imdbx: cancelled ({Name(context.Signal)} again: exiting at once; the last checkpoint is kept)");
-            Environment.Exit(CliErrors.Cancelled);
+            // Not Environment.Exit: from the signal thread it waits for the runtime's shutdown, seconds while a step runs.
+            ExitNow(CliErrors.Cancelled);
         }
         Signal = Name(context.Signal);
         Console.Error.WriteLine($"imdbx: {Signal}: stopping after the current step (press Ctrl-C again to exit at once)");
@@ -51,6 +52,9 @@ static class CliCancellation
             Console.Error.WriteLine($"imdbx: while cancelling: {e.InnerException?.Message}");
         }
     }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    static extern void ExitNow(int status);
 
     static string Name(PosixSignal signal) => signal switch
     {
