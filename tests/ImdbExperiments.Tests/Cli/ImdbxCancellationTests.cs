@@ -7,7 +7,7 @@ namespace ImdbExperiments.Tests.Cli;
 /// <summary>Ctrl-C on the real program: SIGINT sent to a running imdbx, as a terminal sends it.</summary>
 public sealed class ImdbxCancellationTests
 {
-    // Long enough (hundreds of steps) that the signal lands mid-training; small enough to take seconds.
+    // Long enough (140 steps after the first checkpoint) that the signal lands mid-training; small enough to take seconds.
     const string Spec = """
         data:
           source: synthetic
@@ -24,9 +24,9 @@ public sealed class ImdbxCancellationTests
         tokenizer:
           max_length: 64
         training:
-          max_steps: 300
+          max_steps: 150
           batch_size: 8
-          eval_every: 100
+          eval_every: 50
           checkpoint_every: 10
           threads: 1
         tracking:
