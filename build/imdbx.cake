@@ -51,11 +51,21 @@ public sealed class Imdbx
     {
         var builder = new ProcessArgumentBuilder();
         foreach (var argument in arguments) builder.AppendQuoted(argument);
+        // Ctrl-C reaches the whole process group: imdbx stops after its current step and exits 130. Cake must outlive it
+        // (not die at once and leave it running behind the prompt), then fail with that exit code.
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, signal => signal.Cancel = true);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal => signal.Cancel = true);
         var exitCode = context.StartProcess(OutputDirectory.CombineWithFilePath("imdbx").FullPath, new ProcessSettings
         {
             Arguments = builder,
             WorkingDirectory = root,
         });
+        if (exitCode == 130)
+        {
+            // Cake 7 turns any exception from a task into exit code 1; a cancelled run must end with imdbx's 130.
+            context.Log.Error($"imdbx {arguments.FirstOrDefault()} was cancelled (exit code 130); run the same target again to resume.");
+            Environment.Exit(exitCode);
+        }
         if (exitCode != 0) throw new CakeException(exitCode, $"imdbx {arguments.FirstOrDefault()} failed (exit code {exitCode}).");
     }
 }

@@ -1,3 +1,5 @@
+using ImdbExperiments.Training;
+
 namespace ImdbExperiments.Cli;
 
 /// <summary>
@@ -16,9 +18,10 @@ static class CliErrors
         {
             return await action();
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e) when (CliCancellation.Requested)
         {
-            Console.Error.WriteLine("imdbx: cancelled.");
+            var stopped = e is TrainingStoppedException training ? $"; {training.Message}" : "";
+            Console.Error.WriteLine($"imdbx: cancelled ({CliCancellation.Signal}{stopped}; run the same command again to resume)");
             return Cancelled;
         }
         catch (Exception e) when (!IsBug(e) && Environment.GetEnvironmentVariable("IMDBX_DEBUG") is not ("1" or "true"))

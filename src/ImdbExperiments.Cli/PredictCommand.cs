@@ -28,16 +28,14 @@ static class PredictCommand
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {
-            var inputs = (result.GetValue(texts) ?? []).ToList();
-            if (result.GetValue(file) is { } path)
-                inputs.AddRange((path == "-" ? Console.In.ReadToEnd() : File.ReadAllText(path)).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0));
+            var inputs = PredictInputs.Read(result.GetValue(texts) ?? [], result.GetValue(file));
             if (inputs.Count == 0) throw new ArgumentException("Nothing to score: give --text \"...\" (repeatable) or --file reviews.txt.");
 
             var options = new SentimentPredictorOptions { BatchSize = result.GetValue(batchSize), MaxLength = result.GetValue(maxLength) };
             string folder;
             if (result.GetValue(model) is { } modelFolder)
             {
-                folder = modelFolder;
+                folder = UserFile.RequireDirectory(modelFolder, "--model");
             }
             else if (result.GetValue(experiment) is not null)
             {

@@ -2,6 +2,9 @@ using System.CommandLine;
 using ImdbExperiments.Cli;
 
 // imdbx: the console program behind the Cake targets. Thin: parse, call the library, print.
+// First of all: from here on SIGINT/SIGTERM cancel the work instead of killing the process (CliCancellation.cs).
+CliCancellation.Listen();
+
 // Before any tensor exists: keep freed native memory for reuse (Training/NativeMemory.cs; IMDBX_MALLOC=system opts out).
 try
 {
@@ -30,4 +33,6 @@ root.Subcommands.Add(CacheCommands.Clean());
 root.Subcommands.Add(CacheCommands.Cache());
 root.Subcommands.Add(TrackingCommands.Sync());
 
-return await root.Parse(args).InvokeAsync();
+// System.CommandLine's own termination handling is off: it listens only once the action's synchronous part has run, and
+// ends the process 2 s after a signal while the current step is still finishing. Ours covers the whole run.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, CliCancellation.Token);

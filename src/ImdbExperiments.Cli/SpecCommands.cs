@@ -45,7 +45,8 @@ static class SpecCommands
     public static ResolvedSpec LoadSpec(ParseResult result, Option<string?>? experiment = null)
     {
         var argument = experiment is null ? result.GetValue(CommonOptions.Experiment)! : result.GetValue(experiment)!;
-        var path = ExperimentLocator.Resolve(argument, Directory.GetCurrentDirectory());
+        if (Directory.Exists(argument)) UserFile.RequireRegular(argument, "--experiment");
+        var path = UserFile.RequireRegular(ExperimentLocator.Resolve(argument, Directory.GetCurrentDirectory()), "--experiment");
         return SpecLoader.Load(path, result.GetValue(CommonOptions.Set) ?? []);
     }
 }

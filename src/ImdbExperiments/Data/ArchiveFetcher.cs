@@ -117,12 +117,14 @@ public sealed class ArchiveFetcher : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(archivePath);
         string? expected = NormalizeSha256(expectedSha256);
         string fullPath = Path.GetFullPath(archivePath);
-        if (!File.Exists(fullPath))
+        if (!File.Exists(fullPath) && !Directory.Exists(fullPath))
         {
             throw new FileNotFoundException(
                 $"Local archive '{archivePath}' does not exist. Point data.archive / IMDB_ARCHIVE at an existing aclImdb_v1.tar.gz, or unset them to download it.",
                 fullPath);
         }
+        // A directory, or a device such as /dev/zero that would be hashed forever: refused before it is opened.
+        UserFile.RequireRegular(fullPath, "data.archive / IMDB_ARCHIVE");
 
         var (sha256, size) = await HashFileAsync(fullPath, progress, cancellationToken).ConfigureAwait(false);
         if (expected is not null && sha256 != expected)

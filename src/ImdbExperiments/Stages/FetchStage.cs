@@ -132,8 +132,9 @@ public sealed class FetchStage : Stage
                 ? (Path.GetFullPath(fromEnvironment), $"the {ArchiveEnvironmentVariable} environment variable")
                 : (null, ""));
         if (path is null) return null;
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
             throw new FileNotFoundException($"The IMDb archive '{path}' (from {origin}) does not exist. Point it at a local aclImdb_v1.tar.gz, or remove it to download the archive.", path);
+        UserFile.RequireRegular(path, $"The IMDb archive (from {origin})");
         return (path, origin);
     }
 }

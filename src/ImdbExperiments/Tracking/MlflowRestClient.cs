@@ -536,7 +536,7 @@ public sealed class MlflowRestClient : ITrackingBackend
                 var response = await SendOnceAsync(HttpMethod.Get, ApiUri("metrics/get-history", HistoryQuery(runId, key, pageToken)), null, cancellationToken);
                 if (response.Status is < 200 or >= 300)
                     throw new HttpRequestException($"metrics/get-history answered HTTP {response.Status}", null, (HttpStatusCode)response.Status);
-                var json = Parse(response.Body);
+                var json = Parse(HttpMethod.Get, "metrics/get-history", response.Body);
                 stored.AddRange(ReadMetrics(json, key));
                 pageToken = ReadString(json, "next_page_token") is { Length: > 0 } token ? token : null;
             }
@@ -564,7 +564,7 @@ public sealed class MlflowRestClient : ITrackingBackend
         var response = await ExecuteAsync(_pipeline, endpoint, token =>
             SendOnceAsync(method, uri, body is null ? null : () => JsonContent(body), token), cancellationToken);
         ThrowIfFailed(method, endpoint, response);
-        return Parse(response.Body);
+        return Parse(method, endpoint, response.Body);
     }
 
     private async Task<RestResponse> ExecuteAsync(ResiliencePipeline<RestResponse> pipeline, string endpoint, Func<CancellationToken, Task<RestResponse>> send, CancellationToken cancellationToken)
@@ -738,12 +738,37 @@ public sealed class MlflowRestClient : ITrackingBackend
         writer.WriteEndObject();
     }
 
-    private static JsonElement Parse(string body)
+    /// <summary>
+    /// A 2xx answer's body, which must be a JSON object, as MLflow's own client requires (mlflow/utils/rest_utils.py,
+    /// verify_rest_response: "the response body was not in a valid JSON format"); else one line naming server, call and what came.
+    /// </summary>
+    private JsonElement Parse(HttpMethod method, string endpoint, string body)
     {
         if (string.IsNullOrWhiteSpace(body))
             return JsonDocument.Parse("{}").RootElement.Clone();
-        using var document = JsonDocument.Parse(body);
-        return document.RootElement.Clone();
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+                return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+        }
+        throw new TrackingException(
+            $"MLflow server {DisplayUri} answered {method} /api/2.0/mlflow/{endpoint} with invalid JSON ({Preview(body)}); is it an MLflow tracking server, or a proxy's page?",
+            "INTERNAL_ERROR");
+    }
+
+    /// <summary>The first bytes of an answer, on one line, with the credentials blanked should a server echo them.</summary>
+    private string Preview(string body)
+    {
+        const int Length = 60;
+        var text = body;
+        foreach (var secret in _credentials?.Secrets ?? [])
+            if (secret.Length > 0) text = text.Replace(secret, "***", StringComparison.Ordinal);
+        text = text.Length > Length ? text[..Length] + "..." : text;
+        return string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c)).Trim();
     }
 
     private static IEnumerable<Metric> ReadMetrics(JsonElement response, string key)

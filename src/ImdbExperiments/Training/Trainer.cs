@@ -105,6 +105,7 @@ public sealed class Trainer(TrainingSpec spec, int seed)
         long sessionExamples = 0;
         var window = Stopwatch.StartNew();
         var lastCheckpointStep = state.Step;
+        var lastCheckpointFolder = resumedFrom is null ? null : checkpoints.Latest();
         var stoppedEarly = false;
         IReadOnlyList<int[]>? batches = null;
         var batchesEpoch = -1;
@@ -119,6 +120,7 @@ public sealed class Trainer(TrainingSpec spec, int seed)
             var folder = checkpoints.Write(state, fingerprint, totalSteps, model, optimizer);
             state.ElapsedSeconds = saved;
             lastCheckpointStep = state.Step;
+            lastCheckpointFolder = folder;
             callbacks.Checkpointed?.Invoke(folder, state.Step);
         }
 
@@ -128,7 +130,7 @@ public sealed class Trainer(TrainingSpec spec, int seed)
             {
                 if (state.Step > lastCheckpointStep)
                     Checkpoint();
-                cancellationToken.ThrowIfCancellationRequested();
+                throw new TrainingStoppedException(state.Step, totalSteps, lastCheckpointFolder, cancellationToken);
             }
             if (batchesEpoch != state.Epoch)
             {
@@ -195,7 +197,9 @@ public sealed class Trainer(TrainingSpec spec, int seed)
 
             var evaluationDue = Spec.EvalEvery is { } every ? state.Step % every == 0 : epochEnded;
             if (evaluationDue || lastStep)
-                stoppedEarly = Evaluate(compute, model, validation, state, history, bestFolder, export, epoch, callbacks, cancellationToken) && !lastStep;
+                // The evaluation is part of its step: a Ctrl-C during it takes effect at the next step boundary, since a
+                // checkpoint of a step whose evaluation was skipped would resume to a different history and best model.
+                stoppedEarly = Evaluate(compute, model, validation, state, history, bestFolder, export, epoch, callbacks, CancellationToken.None) && !lastStep;
 
             if (state.Step % Spec.CheckpointEvery == 0 && !lastStep && !stoppedEarly)
                 Checkpoint();
