@@ -12,6 +12,7 @@ internal static class YamlTreeReader
     /// <summary>Reads a spec file's top-level mapping; an empty file is an empty mapping.</summary>
     public static SpecMapping ReadFile(string text, string file, string workingDirectory)
     {
+        YamlLimitScanner.Check(text, mark => SpecOrigin.InFile(file, Math.Max(1, (int)mark.Line), Math.Max(1, (int)mark.Column)), "the spec file", workingDirectory);
         var duplicates = FindDuplicateKeys(text, file, workingDirectory);
         if (duplicates.Count > 0)
         {
@@ -48,8 +49,10 @@ internal static class YamlTreeReader
     }
 
     /// <summary>Reads an override's value as a YAML scalar or flow value; text that is not valid YAML is taken as a plain string.</summary>
-    public static SpecNode ReadValue(string text, SpecOrigin origin)
+    /// <exception cref="SpecException">The value is nested too deeply or its aliases expand too far.</exception>
+    public static SpecNode ReadValue(string text, SpecOrigin origin, string workingDirectory)
     {
+        YamlLimitScanner.Check(text, _ => origin, "the value", workingDirectory);
         try
         {
             var stream = new YamlStream();
