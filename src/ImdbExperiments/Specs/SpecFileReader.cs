@@ -17,13 +17,18 @@ internal static class SpecFileReader
 
         var buffer = new byte[SpecLimits.MaxFileBytes + 1];
         var length = 0;
-        using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1))
+        try
         {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
             int read;
             while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
             {
                 length += read;
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Refused(file, reference, $"cannot read {display}: {e.Message}", workingDirectory);
         }
 
         if (length > SpecLimits.MaxFileBytes)

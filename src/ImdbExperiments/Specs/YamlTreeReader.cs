@@ -38,6 +38,12 @@ internal static class YamlTreeReader
         {
             throw Syntax(e, file, workingDirectory);
         }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet's loader throws this, without a position, for event orders its parser accepted.
+            throw new SpecException([SpecError.At(SpecOrigin.InFile(file, 1, 1), "", null, $"invalid YAML: {e.Message}", null, workingDirectory)]);
+        }
+
         return node switch
         {
             null => new SpecMapping([], SpecOrigin.InFile(file, 0, 0)),
@@ -62,9 +68,9 @@ internal static class YamlTreeReader
                 return Convert(stream.Documents[0].RootNode, _ => origin);
             }
         }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
         {
-            // Not YAML: the user meant the text itself, and the key's type decides whether that is allowed.
+            // Not YAML (YamlDotNet throws ArgumentException for some event orders, e.g. " : x"): the user meant the text itself, and the key's type decides whether that is allowed.
         }
 
         return new SpecScalar(text, isPlain: true, origin);
