@@ -4,7 +4,7 @@ namespace ImdbExperiments.Specs;
 public sealed record ExperimentSpec
 {
     [SpecKey("name"), SpecDefault("file name without extension")]
-    [SpecPattern("^[A-Za-z0-9._-]+$", "a name of letters, digits, '.', '_' and '-'")]
+    [SpecPattern(SpecPatterns.Name, SpecPatterns.NameDescription)]
     [SpecDoc("Experiment name; the default MLflow experiment name.")]
     public string Name { get; init; } = "";
 

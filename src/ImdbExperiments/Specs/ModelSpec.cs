@@ -7,7 +7,7 @@ public sealed record ModelSpec
     [SpecDoc("Hugging Face Hub model id.")]
     public string? Name { get; init; }
 
-    [SpecKey("revision"), SpecPattern(@"^\S+$", "a branch, tag or 40-hex commit")]
+    [SpecKey("revision"), SpecPattern(SpecPatterns.HubRevision, SpecPatterns.HubRevisionDescription)]
     [SpecDoc("Hub branch, tag or commit, used with name.")]
     public string Revision { get; init; } = "main";
 

@@ -34,6 +34,12 @@ internal sealed class SchemaMember
 
     public bool IsPath { get; init; }
 
+    /// <summary>[SpecCredentials]: written everywhere without its user info and secret query values.</summary>
+    public bool HasCredentials { get; init; }
+
+    /// <summary>The value as any text made from the spec shows it.</summary>
+    public string Written(string text) => HasCredentials ? Tracking.TrackingUri.Redact(text) : text;
+
     public string? DefaultText { get; init; }
 
     public string? TypeText { get; init; }

@@ -62,6 +62,7 @@ internal sealed class SchemaSection
                 PatternRegex = pattern is null ? null : new Regex(pattern.Regex, RegexOptions.CultureInvariant),
                 EnumText = property.GetCustomAttribute<SpecEnumTextAttribute>(),
                 IsPath = property.GetCustomAttribute<SpecPathAttribute>() is not null,
+                HasCredentials = property.GetCustomAttribute<SpecCredentialsAttribute>() is not null,
                 DefaultText = property.GetCustomAttribute<SpecDefaultAttribute>()?.Text,
                 TypeText = property.GetCustomAttribute<SpecTypeAttribute>()?.Text,
             });

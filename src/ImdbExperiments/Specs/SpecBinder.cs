@@ -23,7 +23,7 @@ internal sealed partial class SpecBinder(string workingDirectory, SpecOrigin roo
     {
         // Stored texts hold absolute paths, so the base folder the binder would resolve against is never used.
         var binder = new SpecBinder(Path.GetPathRoot(Environment.CurrentDirectory) ?? "/", SpecOrigin.None);
-        var node = YamlTreeReader.ReadValue(text, SpecOrigin.None);
+        var node = YamlTreeReader.ReadValue(text, SpecOrigin.None, binder.WorkingDirectory);
         return binder.TryBind(target, node, target.Path, out var value)
             ? value
             : throw new InvalidOperationException($"Stored sweep value '{text}' for {target.Path} does not bind: {binder.Errors[0].Message}");
@@ -520,6 +520,11 @@ internal sealed partial class SpecBinder(string workingDirectory, SpecOrigin roo
         var quoted = node is SpecScalar { IsPlain: false } && member.Kind is SpecValueKind.Int or SpecValueKind.Double or SpecValueKind.Bool
             ? " (remove the quotes)"
             : "";
+        if (member.HasCredentials && node is SpecScalar scalar)
+        {
+            node = new SpecScalar(member.Written(scalar.Value), scalar.IsPlain, scalar.Origin);
+        }
+
         Error(node.Origin, key, Text(node), $"expected {member.Describe()}, got {Got(node)}{quoted}.{hint}".TrimEnd('.'), allowed);
         return false;
     }

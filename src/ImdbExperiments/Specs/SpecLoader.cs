@@ -21,6 +21,12 @@ public static class SpecLoader
 
         var parsed = new List<(string Key, string Value, string Text)>();
         var errors = new List<SpecError>();
+        if (overrides.Count > SpecLimits.MaxOverrides)
+        {
+            throw new SpecException([SpecError.At(SpecOrigin.FromOverride("--set", ""), "", null,
+                $"{overrides.Count} overrides given; at most {SpecLimits.MaxOverrides} are allowed (a spec-loading limit)", null, cwd)]);
+        }
+
         foreach (var text in overrides)
         {
             if (SpecOverrides.Parse(text) is { } item)
@@ -73,7 +79,13 @@ public static class SpecLoader
                 : SpecError.At(SpecOrigin.None, "", file, $"spec {problem}", null, cwd)]);
         }
 
-        var tree = YamlTreeReader.ReadFile(File.ReadAllText(file), file, cwd);
+        if (chain.Count >= SpecLimits.MaxExtendsChain)
+        {
+            throw new SpecException([SpecError.At(extendsNode!.Origin, SpecSchema.ExtendsKey, (extendsNode as SpecScalar)?.Value,
+                $"the extends chain is longer than {SpecLimits.MaxExtendsChain} files (a spec-loading limit)", [$"at most {SpecLimits.MaxExtendsChain} files"], cwd)]);
+        }
+
+        var tree = YamlTreeReader.ReadFile(SpecFileReader.Read(file, extendsNode as SpecScalar, cwd), file, cwd);
         var entry = tree.Find(SpecSchema.ExtendsKey);
         if (entry is null)
         {

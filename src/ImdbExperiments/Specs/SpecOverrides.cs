@@ -10,7 +10,9 @@ internal static class SpecOverrides
         SpecMapping? tree = null;
         foreach (var (key, value, text) in overrides)
         {
-            var origin = SpecOrigin.FromOverride($"{label} {text}", key);
+            // The override's own text names it in messages, so a URI's password must not be in it.
+            var written = SpecSchema.FindMember(key) is { HasCredentials: true } member ? $"{key}={member.Written(value)}" : text;
+            var origin = SpecOrigin.FromOverride($"{label} {written}", key);
             var segments = key.Split('.');
             if (segments.Any(s => s.Length == 0))
             {
@@ -18,7 +20,27 @@ internal static class SpecOverrides
                 continue;
             }
 
-            var node = YamlTreeReader.ReadValue(value, origin);
+            if (text.Length > SpecLimits.MaxOverrideLength)
+            {
+                binder.Error(origin, key, null, $"the override is {text.Length} characters long; at most {SpecLimits.MaxOverrideLength} are allowed (a spec-loading limit)");
+                continue;
+            }
+
+            SpecNode node;
+            try
+            {
+                node = YamlTreeReader.ReadValue(value, origin, binder.WorkingDirectory);
+            }
+            catch (SpecException e)
+            {
+                foreach (var error in e.Errors)
+                {
+                    binder.Error(origin, key, null, error.Problem);
+                }
+
+                continue;
+            }
+
             var keys = Group(segments);
             for (var i = keys.Count - 1; i >= 0; i--)
             {

@@ -9,6 +9,7 @@ internal static class SpecValidator
     {
         ValidateModelSource(spec.Model, binder);
         ValidateShapes(spec, binder);
+        ValidateTagKeys(spec.Tracking, binder);
         if (spec.Sweep is not null && !binder.Failed.Any(k => k == "sweep" || k.StartsWith("sweep.", StringComparison.Ordinal)))
         {
             ValidateSweep(spec.Sweep, binder);
@@ -40,6 +41,24 @@ internal static class SpecValidator
             var where = set.Select(k => $"{(k == "init" ? "init: random" : k)} ({Describe(binder.OriginOf($"model.{k}"), binder.WorkingDirectory)})");
             binder.Error(binder.OriginOf($"model.{set[^1]}"), "model", null,
                 $"exactly one model source may be set, got {string.Join(", ", where)}; set the others to null (or init to pretrained)", allowed);
+        }
+    }
+
+    /// <summary>
+    /// Tag keys are file paths in MLflow's file store (tags/&lt;key&gt;), so one that resolves to another name is refused here;
+    /// characters MLflow does not accept are left to the tracker, which replaces them with '_' and says so.
+    /// </summary>
+    private static void ValidateTagKeys(TrackingSpec tracking, SpecBinder binder)
+    {
+        foreach (var key in tracking.Tags.Keys)
+        {
+            var normalized = Tracking.MlflowLimits.PosixNormalize(key.Replace('\\', '/'));
+            if (key.Length == 0 || normalized != key || normalized == "." || normalized.StartsWith("..", StringComparison.Ordinal) || normalized.StartsWith('/'))
+            {
+                binder.Error(binder.OriginOf($"tracking.tags.{key}"), $"tracking.tags.{key}", key,
+                    $"a tag key is a file path in MLflow's file store and must not resolve to another name; '{key}' resolves to '{normalized}'",
+                    ["a key without empty, '.' or '..' parts, not starting with '/'"]);
+            }
         }
     }
 
@@ -189,12 +208,30 @@ internal static class SpecValidator
             _ => [],
         };
 
+        if (sweep.Method == SweepMethod.Random && resolved.Spec.Tracking.RunName is { } fixedName && sweep.Parameters.All(p => p.Key != "tracking.run_name"))
+        {
+            binder.Error(binder.OriginOf("tracking.run_name"), "tracking.run_name", fixedName,
+                $"every sampled trial would share the run name '{fixedName}' and so the run folder; in a sweep leave tracking.run_name null (each trial gets <name>-<hash>)");
+        }
+
         var reported = new HashSet<string>(StringComparer.Ordinal);
+        var runNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (resolved.Spec.Tracking.RunName is { } sweepRunName)
+        {
+            runNames[sweepRunName] = "the sweep's parent run";
+        }
+
         foreach (var (key, values) in trials)
         {
             try
             {
-                resolved.With(values);
+                // A run name is a run folder (artifacts/runs/<name>): two runs with one name would share a journal.
+                if (resolved.With(values).Spec.Tracking.RunName is { } runName && !runNames.TryAdd(runName, key) && reported.Add($"run_name {runName}"))
+                {
+                    binder.Error(binder.OriginOf("tracking.run_name"), "tracking.run_name", runName,
+                        $"{key} and {runNames[runName]} would share the run name '{runName}' and so the run folder; " +
+                        "in a sweep leave tracking.run_name null (each trial gets <name>-<hash>) or give each trial in sweep.list its own");
+                }
             }
             catch (SpecException e)
             {

@@ -39,7 +39,7 @@ internal static class SpecWriter
     /// <summary>The value of a flattened parameter: strings bare, everything else as canonical JSON.</summary>
     public static string FlatValue(SchemaMember member, object? value, Func<string, string> path) => value switch
     {
-        string text => member.IsPath ? path(text) : text,
+        string text => member.IsPath ? path(text) : member.Written(text),
         Enum => EnumName(value),
         _ => Json(member, value, path),
     };
@@ -75,7 +75,7 @@ internal static class SpecWriter
                 builder.Append("null");
                 return;
             case string text:
-                WriteString(builder, member.IsPath ? path(text) : text);
+                WriteString(builder, member.IsPath ? path(text) : member.Written(text));
                 return;
             case int integer:
                 builder.Append(integer.ToString(CultureInfo.InvariantCulture));

@@ -6,14 +6,16 @@ public sealed record TrackingSpec
     [SpecKey("enabled"), SpecDoc("Log the run to MLflow.")]
     public bool Enabled { get; init; } = true;
 
-    [SpecKey("uri"), SpecPattern(@"^(sqlite:///\S+|file:\S*|https?://\S+)$", "a sqlite:///, file:, http:// or https:// URI")]
+    [SpecKey("uri"), SpecCredentials, SpecPattern(@"^(sqlite:///\S+|file:\S*|https?://\S+)\z", "a sqlite:///, file:, http:// or https:// URI")]
     [SpecDoc("Tracking URI; null = env MLFLOW_TRACKING_URI, else sqlite:///mlflow.db (MLflow's default since 3.7).")]
     public string? Uri { get; init; }
 
-    [SpecKey("experiment"), SpecDoc("MLflow experiment name; null = env MLFLOW_EXPERIMENT_NAME, else the spec name.")]
+    [SpecKey("experiment"), SpecPattern(SpecPatterns.ExperimentName, SpecPatterns.ExperimentNameDescription)]
+    [SpecDoc("MLflow experiment name; null = env MLFLOW_EXPERIMENT_NAME, else the spec name.")]
     public string? Experiment { get; init; }
 
-    [SpecKey("run_name"), SpecDoc("MLflow run name; null = <name>-<spec hash prefix>.")]
+    [SpecKey("run_name"), SpecPattern(SpecPatterns.Name, SpecPatterns.NameDescription)]
+    [SpecDoc("MLflow run name and the run folder's name (artifacts/runs/<run_name>); null = <name>-<spec hash prefix>.")]
     public string? RunName { get; init; }
 
     [SpecKey("log_model"), SpecDoc("Log the best model as an artifact.")]

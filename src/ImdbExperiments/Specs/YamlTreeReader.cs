@@ -12,6 +12,7 @@ internal static class YamlTreeReader
     /// <summary>Reads a spec file's top-level mapping; an empty file is an empty mapping.</summary>
     public static SpecMapping ReadFile(string text, string file, string workingDirectory)
     {
+        YamlLimitScanner.Check(text, mark => SpecOrigin.InFile(file, Math.Max(1, (int)mark.Line), Math.Max(1, (int)mark.Column)), "the spec file", workingDirectory);
         var duplicates = FindDuplicateKeys(text, file, workingDirectory);
         if (duplicates.Count > 0)
         {
@@ -37,6 +38,12 @@ internal static class YamlTreeReader
         {
             throw Syntax(e, file, workingDirectory);
         }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet's loader throws this, without a position, for event orders its parser accepted.
+            throw new SpecException([SpecError.At(SpecOrigin.InFile(file, 1, 1), "", null, $"invalid YAML: {e.Message}", null, workingDirectory)]);
+        }
+
         return node switch
         {
             null => new SpecMapping([], SpecOrigin.InFile(file, 0, 0)),
@@ -48,8 +55,10 @@ internal static class YamlTreeReader
     }
 
     /// <summary>Reads an override's value as a YAML scalar or flow value; text that is not valid YAML is taken as a plain string.</summary>
-    public static SpecNode ReadValue(string text, SpecOrigin origin)
+    /// <exception cref="SpecException">The value is nested too deeply or its aliases expand too far.</exception>
+    public static SpecNode ReadValue(string text, SpecOrigin origin, string workingDirectory)
     {
+        YamlLimitScanner.Check(text, _ => origin, "the value", workingDirectory);
         try
         {
             var stream = new YamlStream();
@@ -59,9 +68,9 @@ internal static class YamlTreeReader
                 return Convert(stream.Documents[0].RootNode, _ => origin);
             }
         }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
         {
-            // Not YAML: the user meant the text itself, and the key's type decides whether that is allowed.
+            // Not YAML (YamlDotNet throws ArgumentException for some event orders, e.g. " : x"): the user meant the text itself, and the key's type decides whether that is allowed.
         }
 
         return new SpecScalar(text, isPlain: true, origin);

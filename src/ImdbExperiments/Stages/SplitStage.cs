@@ -24,6 +24,11 @@ public sealed class SplitStage : Stage
         var split = DatasetSplitter.Split(reviews, new SplitOptions(
             spec.Seed, spec.Data.ValidationFraction, spec.Data.Stratify,
             spec.Data.Limit.Train, spec.Data.Limit.Validation, spec.Data.Limit.Test));
+        foreach (var warning in SplitLabelCheck.MissingLabels(split))
+        {
+            context.Log.WriteLine($"split  warning: {warning}");
+        }
+
         var files = SplitWriter.Write(split, output.OutputDirectory);
 
         var summary = output.Summary;

@@ -54,15 +54,43 @@ public static class TrackingUri
         return new MlflowFileStore(MlflowFileStore.FileUriToPath(Normalize(uri))!);
     }
 
-    /// <summary>The URI without user name and password, fit for messages and files.</summary>
+    /// <summary>
+    /// The URI without user name and password and with secret query values (token=, password=, ...) as "***", fit for messages
+    /// and files. Textual, so a URI without secrets comes back unchanged and one with them differs only where they were.
+    /// </summary>
     public static string Redact(string uri)
     {
-        // A sqlite: URI has no credentials; it is printed as the database path only.
-        if (MlflowSqliteUri.IsSqlite(uri))
-            return MlflowSqliteUri.Redact(uri);
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || string.IsNullOrEmpty(parsed.UserInfo))
-            return uri;
-        return new UriBuilder(parsed) { UserName = "", Password = "" }.Uri.ToString();
+        var text = uri;
+        var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd > 0)
+        {
+            var authority = schemeEnd + 3;
+            var authorityEnd = text.IndexOfAny(['/', '?', '#'], authority);
+            authorityEnd = authorityEnd < 0 ? text.Length : authorityEnd;
+            var at = text.LastIndexOf('@', authorityEnd - 1, authorityEnd - authority);
+            if (at >= 0)
+                text = text[..authority] + text[(at + 1)..];
+        }
+        var query = text.IndexOf('?', StringComparison.Ordinal);
+        if (query < 0)
+            return text;
+        var fragment = text.IndexOf('#', query);
+        var end = fragment < 0 ? text.Length : fragment;
+        var parts = text[(query + 1)..end].Split('&').Select(part =>
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            return equals > 0 && IsSecretName(Uri.UnescapeDataString(part[..equals])) ? part[..(equals + 1)] + "***" : part;
+        });
+        return text[..(query + 1)] + string.Join('&', parts) + text[end..];
+    }
+
+    private static readonly string[] SecretNameParts = ["token", "password", "passwd", "secret", "apikey", "api_key", "api-key", "credential", "signature"];
+
+    private static bool IsSecretName(string name)
+    {
+        var lower = name.ToLowerInvariant();
+        return lower is "pwd" or "pass" or "key" or "sig" or "auth" or "authorization" or "code" ||
+            SecretNameParts.Any(part => lower.Contains(part, StringComparison.Ordinal));
     }
 
     public static bool IsHttp(string uri) =>

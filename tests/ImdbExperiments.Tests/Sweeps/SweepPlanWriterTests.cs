@@ -18,7 +18,7 @@ public sealed class SweepPlanWriterTests : IDisposable
               parameters:
                 training.learning_rate: [1e-5, 3e-5]
                 tokenizer.truncation: [head, head+tail]
-                tracking.run_name: ["it's mine", "a b"]
+                tracking.experiment: ["it's mine", "a b"]
             """);
         return SweepPlanner.Plan(folder.Load("sweep.yaml", overrides));
     }
@@ -91,7 +91,7 @@ public sealed class SweepPlanWriterTests : IDisposable
 
         Assert.Equal(
             """dotnet cake --target=Train --experiment=lr-sweep.yaml --set=sweep=null '--set=tokenizer.truncation="head"' """ +
-            """'--set=tracking.run_name="it'"'"'s mine"' --set=training.learning_rate=1E-05""",
+            """'--set=tracking.experiment="it'"'"'s mine"' --set=training.learning_rate=1E-05""",
             entry.Command);
     }
 
