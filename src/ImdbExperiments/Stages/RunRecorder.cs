@@ -14,6 +14,9 @@ namespace ImdbExperiments.Stages;
 /// The run folder <c>artifacts/runs/&lt;run-name&gt;/</c> and its MLflow run: the resolved spec, environment, training
 /// curves, metrics, predictions and exported model, logged as they happen (every event goes to the run's journal
 /// first, so a tracking server that is down loses nothing; <c>imdbx sync</c> replays it).
+/// The curves are history.jsonl's entries, logged live as training writes them and replayed from the train stage's
+/// history after it (a cache hit replays all of them); the tracker drops what its journal already holds, so each
+/// point reaches each tracking target once, with the value and timestamp history.jsonl gives it.
 /// </summary>
 public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
 {
@@ -25,9 +28,8 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
 
     readonly PipelineContext context;
     readonly RunTracker? tracker;
-    readonly int logEvery;
     IProgressTask? bar;
-    bool loggedLive;
+    string? trainKey;
     bool ended;
 
     RunRecorder(PipelineContext context, string folder, RunTracker? tracker)
@@ -35,7 +37,6 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         this.context = context;
         Folder = folder;
         this.tracker = tracker;
-        logEvery = context.Spec.Spec.Training.LogEvery;
     }
 
     public string Folder { get; }
@@ -64,6 +65,8 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
             var tags = new Dictionary<string, string>(TrackingTags.System(spec.SourcePath, (string?)environment["git_commit"]));
             foreach (var (key, value) in spec.Spec.Tracking.Tags) tags[key] = value;
             foreach (var (key, value) in environment) tags["imdbx." + key] = value?.ToString() ?? "";
+            // MLflow shows a run's description from this tag, not from a param.
+            if (!string.IsNullOrWhiteSpace(spec.Spec.Description)) tags[TrackingTags.Note] = spec.Spec.Description;
             if (openTracker is null)
             {
                 tracker = RunTracker.StartOrResume(new RunStart(folder) { RunName = RunName(spec), Tags = tags }, TrackingOptions(context));
@@ -84,15 +87,21 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         return new RunRecorder(context, folder, tracker);
     }
 
-    /// <summary>Where and how the spec's runs are tracked: tracking.uri (else MLFLOW_TRACKING_URI, else file:./mlruns), tracking.experiment (else the spec name).</summary>
-    public static TrackingOptions TrackingOptions(PipelineContext context) => new()
+    /// <summary>How the spec's runs are tracked; where is <see cref="TrackingTarget"/>'s rule (spec, then MLFLOW_* variables, then defaults).</summary>
+    public static TrackingOptions TrackingOptions(PipelineContext context) => TrackingOptions(context.Spec) with
     {
-        TrackingUri = context.Spec.Spec.Tracking.Uri,
-        ExperimentName = context.Spec.Spec.Tracking.Experiment ?? context.Spec.Spec.Name,
-        BaseDirectory = Directory.GetCurrentDirectory(),
         GetEnvironmentVariable = context.Environment,
         Warn = message => context.Log.WriteLine($"tracking  warning: {message}"),
         FinalFlushTimeout = context.TrackingFlushTimeout,
+    };
+
+    /// <summary>The spec's part of the tracking options, for commands without a pipeline (sync, compare, report).</summary>
+    public static TrackingOptions TrackingOptions(ResolvedSpec spec) => new()
+    {
+        TrackingUri = spec.Spec.Tracking.Uri,
+        ExperimentName = spec.Spec.Tracking.Experiment,
+        DefaultExperimentName = spec.Spec.Name,
+        BaseDirectory = Directory.GetCurrentDirectory(),
     };
 
     public void Started(int totalSteps, int? resumedFromStep) =>
@@ -102,30 +111,27 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     {
         bar?.Report(progress.Step, progress.TotalSteps, string.Create(CultureInfo.InvariantCulture,
             $"train step {progress.Step}/{progress.TotalSteps} · epoch {progress.Epoch:0.00} · loss {progress.Loss:0.0000} · lr {progress.LearningRate:0.00e+0} · {progress.ExamplesPerSecond:0.0} ex/s"));
-        if (progress.Step % logEvery != 0 && progress.Step != progress.TotalSteps) return;
-        loggedLive = true;
-        tracker?.LogMetrics([
-            new("train/loss", progress.Loss),
-            new("train/learning_rate", progress.LearningRate),
-            new("train/examples_per_second", progress.ExamplesPerSecond),
-        ], progress.Step);
     }
 
     public void Evaluation(EvaluationRecord evaluation)
     {
-        loggedLive = true;
-        tracker?.LogMetrics(Metrics("validation", evaluation.Metrics.ToJson()).ToArray(), evaluation.Step);
     }
+
+    /// <summary>A history line as training wrote it: logged now with its own timestamp, exactly as a replay would log it.</summary>
+    public void Logged(HistoryEntry entry) => Log(entry);
 
     /// <summary>After the train stage: copies its outputs into the run folder; replays its curves when it was a cache hit.</summary>
     public void Trained(StageOutput train)
     {
         bar?.Dispose();
         bar = null;
+        trainKey = train.Key;
         File.Copy(train.PathOf(TrainingHistory.FileName), Path.Combine(Folder, TrainingHistory.FileName), overwrite: true);
         ReplaceDirectory(train.PathOf(TrainStage.ModelFolder), Path.Combine(Folder, TrainStage.ModelFolder));
-        if (!loggedLive) ReplayHistory(train.PathOf(TrainingHistory.FileName));
-        WriteLossCurve(train.PathOf(TrainingHistory.FileName));
+        var history = TrainingHistory.Read(train.PathOf(TrainingHistory.FileName));
+        // Points already journaled for this target (logged live, or by an earlier run) are dropped by the tracker.
+        foreach (var entry in history) Log(entry);
+        WriteLossCurve(history);
         var summary = train.Manifest.Summary;
         WriteMetrics(new JsonObject { ["validation"] = summary["validation"]?.DeepClone(), ["best_step"] = summary["best_step"]?.DeepClone() });
         tracker?.LogMetrics(Metrics("best_validation", summary["validation"]!.AsObject()).ToArray(), (int)summary["best_step"]!);
@@ -150,7 +156,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         foreach (var file in new[] { SpecFileName, MetricsFileName, EnvironmentFileName, TrainingHistory.FileName, EvaluationResult.PredictionsFileName, LossCurveFileName, ConfusionMatrixFileName })
             if (File.Exists(Path.Combine(Folder, file))) tracker.LogArtifact(Path.Combine(Folder, file));
         if (context.Spec.Spec.Tracking.LogModel && Directory.Exists(Path.Combine(Folder, TrainStage.ModelFolder)))
-            tracker.LogArtifact(Path.Combine(Folder, TrainStage.ModelFolder), TrainStage.ModelFolder);
+            tracker.LogArtifact(Path.Combine(Folder, TrainStage.ModelFolder), TrainStage.ModelFolder, trainKey);
         return await tracker.EndAsync(RunStatus.Finished);
     }
 
@@ -174,36 +180,14 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         }
     }
 
-    void WriteLossCurve(string historyPath)
-    {
-        var points = File.ReadLines(historyPath)
-            .Select(line => JsonNode.Parse(line) as JsonObject)
-            .Where(entry => entry?["loss"] is JsonValue loss && loss.GetValueKind() == JsonValueKind.Number)
-            .Select(entry => ((long)entry!["step"]!, ToDouble(entry["loss"]!)))
-            .ToArray();
-        if (points.Length > 0) File.WriteAllBytes(Path.Combine(Folder, LossCurveFileName), RunCharts.LossCurve(points, Path.GetFileName(Folder)));
-    }
+    void Log(HistoryEntry entry) =>
+        tracker?.LogMetrics(entry.Metrics(), entry.Step, DateTimeOffset.FromUnixTimeMilliseconds(entry.TimestampMs));
 
-    void ReplayHistory(string historyPath)
+    void WriteLossCurve(IReadOnlyList<HistoryEntry> history)
     {
-        if (tracker is null) return;
-        foreach (var line in File.ReadLines(historyPath))
-        {
-            if (JsonNode.Parse(line) is not JsonObject entry) continue;
-            var step = (int)entry["step"]!;
-            if (entry.ContainsKey("eval_accuracy"))
-            {
-                tracker.LogMetrics(entry.Where(p => p.Key.StartsWith("eval_", StringComparison.Ordinal) && p.Value is JsonValue)
-                    .Where(p => p.Key is not ("eval_seconds" or "eval_count") && p.Value!.GetValueKind() == JsonValueKind.Number)
-                    .Select(p => KeyValuePair.Create("validation/" + p.Key["eval_".Length..], ToDouble(p.Value!))).ToArray(), step);
-            }
-            else
-            {
-                tracker.LogMetrics(new[] { "loss", "learning_rate", "examples_per_second" }
-                    .Where(k => entry[k] is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
-                    .Select(k => KeyValuePair.Create("train/" + k, ToDouble(entry[k]!))).ToArray(), step);
-            }
-        }
+        var points = history.OfType<TrainStepEntry>().Where(entry => !double.IsNaN(entry.Loss))
+            .Select(entry => ((long)entry.Step, entry.Loss)).ToArray();
+        if (points.Length > 0) File.WriteAllBytes(Path.Combine(Folder, LossCurveFileName), RunCharts.LossCurve(points, Path.GetFileName(Folder)));
     }
 
     /// <summary>Flattens a metrics object (from ClassificationMetrics.ToJson) to MLflow metrics: numbers, and the confusion counts as tn/fp/fn/tp.</summary>

@@ -59,6 +59,7 @@ public sealed class TrainStage : Stage
                 context.Log.WriteLine($"train     {e.Describe()}");
                 context.TrainingObserver?.Evaluation(e);
             },
+            Logged = entry => context.TrainingObserver?.Logged(entry),
             Resumed = (folder, step) => context.Log.WriteLine($"train     resumed from checkpoint at step {step} ({folder})"),
         };
         var export = new ModelExport(checkpoint.VocabPath, checkpoint.DoLowerCase, HfModelFolder.DefaultLabels, config.MaxPositionEmbeddings);

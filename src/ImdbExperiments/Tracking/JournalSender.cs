@@ -84,7 +84,7 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
             var tags = new List<RunTag>(start.Tags) { new(TrackingTags.JournalRunKey, start.RunKey) };
             if (start.ParentRunFolder is not null)
             {
-                var parent = RunJournal.ReadAck(start.ParentRunFolder);
+                var parent = RunJournal.ReadAck(start.ParentRunFolder, RunJournal.JournalFileFor(start.ParentRunFolder, start.TrackingUri));
                 if (parent.RunId is null)
                     throw new ParentRunNotReadyException(start.ParentRunFolder);
                 tags.Add(new RunTag(TrackingTags.ParentRunId, parent.RunId));

@@ -2,10 +2,11 @@ namespace ImdbExperiments.Tracking;
 
 /// <summary>
 /// Which backend a run logs to: the spec's <c>tracking.uri</c>, else MLFLOW_TRACKING_URI, else
-/// <c>file:./mlruns</c>. <c>file:</c> URIs and plain paths open MLflow's file store; <c>http(s)://</c> an MLflow server.
+/// <see cref="Default"/> (the rule is <see cref="TrackingTarget"/>). <c>file:</c> URIs and plain paths open MLflow's file store; <c>http(s)://</c> an MLflow server.
 /// </summary>
 public static class TrackingUri
 {
+    /// <summary>The store when neither the spec nor MLFLOW_TRACKING_URI names one; the only place the default is spelled.</summary>
     public const string Default = "file:./mlruns";
     public const string EnvironmentVariable = "MLFLOW_TRACKING_URI";
     public const string InsecureTlsVariable = "MLFLOW_TRACKING_INSECURE_TLS";
