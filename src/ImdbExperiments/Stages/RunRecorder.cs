@@ -62,11 +62,8 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         RunTracker? tracker = null;
         if (spec.Spec.Tracking.Enabled)
         {
-            var tags = new Dictionary<string, string>(TrackingTags.System(spec.SourcePath, (string?)environment["git_commit"]));
-            foreach (var (key, value) in spec.Spec.Tracking.Tags) tags[key] = value;
+            var tags = RunTags(spec, (string?)environment["git_commit"]);
             foreach (var (key, value) in environment) tags["imdbx." + key] = value?.ToString() ?? "";
-            // MLflow shows a run's description from this tag, not from a param.
-            if (!string.IsNullOrWhiteSpace(spec.Spec.Description)) tags[TrackingTags.Note] = spec.Spec.Description;
             if (openTracker is null)
             {
                 tracker = RunTracker.StartOrResume(new RunStart(folder) { RunName = RunName(spec), Tags = tags }, TrackingOptions(context));
@@ -94,6 +91,16 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         Warn = message => context.Log.WriteLine($"tracking  warning: {message}"),
         FinalFlushTimeout = context.TrackingFlushTimeout,
     };
+
+    /// <summary>The tags every run of the spec carries: mlflow.user, mlflow.source.name/type, the git commit, the description as mlflow.note.content, the spec's tracking.tags.</summary>
+    public static Dictionary<string, string> RunTags(ResolvedSpec spec, string? gitCommit)
+    {
+        var tags = new Dictionary<string, string>(TrackingTags.System(spec.SourcePath, gitCommit), StringComparer.Ordinal);
+        foreach (var (key, value) in spec.Spec.Tracking.Tags) tags[key] = value;
+        // MLflow shows a run's description from this tag, not from a param.
+        if (!string.IsNullOrWhiteSpace(spec.Spec.Description)) tags[TrackingTags.Note] = spec.Spec.Description;
+        return tags;
+    }
 
     /// <summary>The spec's part of the tracking options, for commands without a pipeline (sync, compare, report).</summary>
     public static TrackingOptions TrackingOptions(ResolvedSpec spec) => new()
