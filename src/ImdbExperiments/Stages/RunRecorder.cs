@@ -141,7 +141,10 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         WriteLossCurve(history);
         var summary = train.Manifest.Summary;
         WriteMetrics(new JsonObject { ["validation"] = summary["validation"]?.DeepClone(), ["best_step"] = summary["best_step"]?.DeepClone() });
-        tracker?.LogMetrics(Metrics("best_validation", summary["validation"]!.AsObject()).ToArray(), (int)summary["best_step"]!);
+        // Timed as the evaluation they come from, so every target gets the same points.
+        var bestStep = (int)summary["best_step"]!;
+        var bestTime = history.OfType<EvaluationEntry>().LastOrDefault(e => e.Step == bestStep)?.TimestampMs ?? train.Manifest.CreatedUtc.ToUnixTimeMilliseconds();
+        tracker?.LogMetrics(Metrics("best_validation", summary["validation"]!.AsObject()).ToArray(), bestStep, DateTimeOffset.FromUnixTimeMilliseconds(bestTime));
     }
 
     /// <summary>After the evaluate stage: test metrics, predictions.</summary>
@@ -152,7 +155,8 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         if (evaluate.Manifest.Summary["test"]?["confusion_matrix"] is JsonArray matrix)
             File.WriteAllBytes(Path.Combine(Folder, ConfusionMatrixFileName), RunCharts.ConfusionMatrix(
                 (long)matrix[0]![0]!, (long)matrix[0]![1]!, (long)matrix[1]![0]!, (long)matrix[1]![1]!, HfModelFolder.DefaultLabels));
-        tracker?.LogMetrics(Metrics("test", evaluate.Manifest.Summary["test"]!.AsObject()).ToArray(), step);
+        // Timed as the evaluate stage that computed them: a replay at another target gets the same points.
+        tracker?.LogMetrics(Metrics("test", evaluate.Manifest.Summary["test"]!.AsObject()).ToArray(), step, evaluate.Manifest.CreatedUtc);
     }
 
     /// <summary>Logs the run folder's files as artifacts and ends the run as FINISHED.</summary>
