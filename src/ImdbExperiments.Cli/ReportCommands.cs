@@ -1,6 +1,8 @@
 using System.CommandLine;
 using ImdbExperiments.Reporting;
 using ImdbExperiments.Specs;
+using ImdbExperiments.Stages;
+using ImdbExperiments.Tracking;
 using Spectre.Console;
 
 namespace ImdbExperiments.Cli;
@@ -53,8 +55,12 @@ static class ReportCommands
     static readonly HashSet<string> ComparedMetrics =
         ["best_validation/accuracy", "best_validation/f1", "test/accuracy", "test/precision", "test/recall", "test/f1", "test/roc_auc", "test/loss"];
 
-    static string ExperimentName(ResolvedSpec spec) => spec.Spec.Tracking.Experiment ?? spec.Spec.Name;
+    static string ExperimentName(ResolvedSpec spec) => TrackingTarget.Of(RunRecorder.TrackingOptions(spec)).Experiment;
 
-    static Task<IReadOnlyList<RunRecord>> ReadRunsAsync(ResolvedSpec spec, CancellationToken cancellationToken) =>
-        RunComparison.ReadRunsAsync(spec.Spec.Tracking.Uri, ExperimentName(spec), Directory.GetCurrentDirectory(), cancellationToken: cancellationToken);
+    // The same rule as training: where the spec's runs were logged is where they are read.
+    static Task<IReadOnlyList<RunRecord>> ReadRunsAsync(ResolvedSpec spec, CancellationToken cancellationToken)
+    {
+        var target = TrackingTarget.Of(RunRecorder.TrackingOptions(spec));
+        return RunComparison.ReadRunsAsync(target.Uri, target.Experiment, Directory.GetCurrentDirectory(), cancellationToken: cancellationToken);
+    }
 }

@@ -64,7 +64,9 @@ static class SweepCommands
         Console.WriteLine($"sweep     {trialCount} trials ({sweep.Method.ToString().ToLowerInvariant()}), metric {sweep.Metric} ({sweep.Goal.ToString().ToLowerInvariant()})");
 
         var options = RunRecorder.TrackingOptions(context);
-        await using var parent = RunTracker.StartOrResume(new RunStart(parentFolder) { RunName = RunRecorder.RunName(context.Spec) }, options);
+        var tags = RunRecorder.RunTags(context.Spec, RunEnvironment.GitCommit(Directory.GetCurrentDirectory()));
+        await using var parent = RunTracker.StartOrResume(new RunStart(parentFolder) { RunName = RunRecorder.RunName(context.Spec), Tags = tags }, options);
+        parent.SetTags(tags.Where(t => t.Key != TrackingTags.RunName)); // a parent first started by an older version gets them too
         var tracker = new SweepTracker(parent, context.Spec, options);
         tracker.LogSweep(trialCount);
 
@@ -87,6 +89,7 @@ static class SweepCommands
             throw;
         }
         tracker.LogBest(summary);
+        tracker.LogTable(summary, parentFolder);
         await parent.EndAsync(RunStatus.Finished);
 
         AnsiConsole.Write(SweepTable.Build(summary));
@@ -149,9 +152,13 @@ static class SweepCommands
     {
         public void Started(int totalSteps, int? resumedFromStep) { }
         public void Step(TrainingProgress progress) { }
-        public void Evaluation(EvaluationRecord evaluation)
+        public void Evaluation(EvaluationRecord evaluation) { }
+
+        // The history entry the run records: the rule sees exactly the values MLflow gets.
+        public void Logged(HistoryEntry entry)
         {
-            if (RunRecorder.Metrics("validation", evaluation.Metrics.ToJson()).Where(m => m.Key == metric).Select(m => (double?)m.Value).FirstOrDefault() is { } value)
+            if (entry is not EvaluationEntry evaluation) return;
+            if (evaluation.Metrics().Where(m => m.Key == metric).Select(m => (double?)m.Value).FirstOrDefault() is { } value)
                 evaluations.Add(value);
             check();
         }

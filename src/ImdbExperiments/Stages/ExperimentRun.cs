@@ -55,23 +55,14 @@ public static class ExperimentRun
     }
 
     /// <summary>
-    /// The tracking server took this run: replay what earlier runs left in their journals while it was
-    /// unreachable (what <c>imdbx sync</c> does), so nothing waits for someone to remember Sync.
+    /// The tracking server took this run: send what earlier runs' journals of the same target still hold (what
+    /// <c>imdbx sync</c> does), bounded in time; journals of other targets are left for Sync.
     /// </summary>
     static async Task SyncEarlierRunsAsync(PipelineContext context, string currentRun, CancellationToken cancellationToken)
     {
         var runs = Path.Combine(context.ArtifactsDirectory, "runs");
-        if (!Directory.Exists(runs)) return;
-        var pending = Directory.EnumerateFiles(runs, RunJournal.JournalFileName, SearchOption.AllDirectories)
-            .Select(file => Path.GetDirectoryName(file)!)
-            .Where(folder => folder != currentRun && RunJournal.PendingEvents(folder) > 0)
-            .Order(StringComparer.Ordinal)
-            .ToArray();
-        foreach (var folder in pending)
-        {
-            var result = await TrackingSync.SyncAsync(folder, RunRecorder.TrackingOptions(context), cancellationToken);
-            context.Log.WriteLine($"sync      {Path.GetFileName(folder)}: {result.Outcome.ToString().ToLowerInvariant()}, sent {result.SentEvents}, pending {result.PendingEvents}");
-        }
+        foreach (var result in await TrackingSync.CatchUpAsync(runs, currentRun, RunRecorder.TrackingOptions(context), cancellationToken))
+            context.Log.WriteLine($"sync      {Path.GetFileName(result.RunFolder)}: {result.Outcome.ToString().ToLowerInvariant()}, sent {result.SentEvents}, pending {result.PendingEvents}");
     }
 
     /// <summary>The recorder exists only once the run's inputs are known; training reports to it (and to the caller's observer) through this.</summary>
@@ -95,6 +86,12 @@ public static class ExperimentRun
         {
             Recorder?.Evaluation(evaluation);
             other?.Evaluation(evaluation);
+        }
+
+        public void Logged(HistoryEntry entry)
+        {
+            Recorder?.Logged(entry);
+            other?.Logged(entry);
         }
     }
 }

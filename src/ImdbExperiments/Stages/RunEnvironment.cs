@@ -39,6 +39,9 @@ public static class RunEnvironment
         catch (Exception e) when (e is NotSupportedException or TypeInitializationException or InvalidOperationException) { return null; }
     }
 
+    /// <summary>HEAD's commit; null outside a git checkout or without git.</summary>
+    public static string? GitCommit(string workingDirectory) => GitState(workingDirectory).Commit;
+
     /// <summary>HEAD's commit and whether the work tree has changes; nulls outside a git checkout or without git.</summary>
     static (string? Commit, bool? Dirty) GitState(string workingDirectory)
     {

@@ -16,6 +16,8 @@ public static class RunModel
     /// <summary>Tag of the LoggedModel: the train stage key it was built by (the same key is one model, however often it is re-run).</summary>
     public const string TrainKeyTag = "imdbx.train_key";
 
+    const string TrainKeyMarker = ".imdbx-train-key";
+
     static readonly string[] ParamSections = ["model.", "tokenizer.", "training.", "seed"];
 
     /// <summary>Packages the run folder's model/ and describes the LoggedModel to create from it.</summary>
@@ -23,9 +25,14 @@ public static class RunModel
         IReadOnlyList<Metric> chosenBy, DatasetInput? validation)
     {
         var package = Path.Combine(runFolder, PackageFolder);
-        // A run folder is one spec, so one trained model: a re-run leaves the package (and the MLmodel the sender wrote) as it is.
-        if (!Directory.Exists(package))
+        // A re-run of the same trained model leaves the package (and the MLmodel the sender wrote) as it is; another
+        // model in the same run folder (a fixed tracking.run_name) is packaged afresh. The marker is hidden, so not uploaded.
+        var marker = Path.Combine(package, TrainKeyMarker);
+        if (!File.Exists(marker) || File.ReadAllText(marker) != train.Key)
+        {
             MlflowModelFile.Package(Path.Combine(runFolder, TrainStage.ModelFolder), package);
+            File.WriteAllText(marker, train.Key);
+        }
         var parameters = spec.Flatten()
             .Where(pair => ParamSections.Any(section => pair.Key.StartsWith(section, StringComparison.Ordinal)))
             .Select(pair => new Param(pair.Key, pair.Value))

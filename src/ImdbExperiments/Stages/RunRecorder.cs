@@ -14,6 +14,9 @@ namespace ImdbExperiments.Stages;
 /// The run folder <c>artifacts/runs/&lt;run-name&gt;/</c> and its MLflow run: the resolved spec, environment, training
 /// curves, metrics, predictions and exported model, logged as they happen (every event goes to the run's journal
 /// first, so a tracking server that is down loses nothing; <c>imdbx sync</c> replays it).
+/// The curves are history.jsonl's entries, logged live as training writes them and replayed from the train stage's
+/// history after it (a cache hit replays all of them); the tracker drops what its journal already holds, so each
+/// point reaches each tracking target once, with the value and timestamp history.jsonl gives it.
 /// </summary>
 public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
 {
@@ -25,12 +28,10 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
 
     readonly PipelineContext context;
     readonly RunTracker? tracker;
-    readonly int logEvery;
     IProgressTask? bar;
     IReadOnlyList<DatasetInput> datasets = [];
     StageOutput? trained;
     IReadOnlyList<Metric> bestMetrics = [];
-    bool loggedLive;
     bool ended;
 
     RunRecorder(PipelineContext context, string folder, RunTracker? tracker)
@@ -38,7 +39,6 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         this.context = context;
         Folder = folder;
         this.tracker = tracker;
-        logEvery = context.Spec.Spec.Training.LogEvery;
     }
 
     public string Folder { get; }
@@ -65,8 +65,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         IReadOnlyList<DatasetInput> datasets = [];
         if (spec.Spec.Tracking.Enabled)
         {
-            var tags = new Dictionary<string, string>(TrackingTags.System(spec.SourcePath, (string?)environment["git_commit"]));
-            foreach (var (key, value) in spec.Spec.Tracking.Tags) tags[key] = value;
+            var tags = RunTags(spec, (string?)environment["git_commit"]);
             foreach (var (key, value) in environment) tags["imdbx." + key] = value?.ToString() ?? "";
             if (openTracker is null)
             {
@@ -85,17 +84,33 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         return new RunRecorder(context, folder, tracker) { datasets = datasets };
     }
 
-    /// <summary>Where and how the spec's runs are tracked: tracking.uri (else MLFLOW_TRACKING_URI, else file:./mlruns), tracking.experiment (else the spec name).</summary>
-    public static TrackingOptions TrackingOptions(PipelineContext context) => new()
+    /// <summary>How the spec's runs are tracked; where is <see cref="TrackingTarget"/>'s rule (spec, then MLFLOW_* variables, then defaults).</summary>
+    public static TrackingOptions TrackingOptions(PipelineContext context) => TrackingOptions(context.Spec) with
     {
-        TrackingUri = context.Spec.Spec.Tracking.Uri,
-        ExperimentName = context.Spec.Spec.Tracking.Experiment ?? context.Spec.Spec.Name,
-        BaseDirectory = Directory.GetCurrentDirectory(),
         GetEnvironmentVariable = context.Environment,
         Warn = message => context.Log.WriteLine($"tracking  warning: {message}"),
         FinalFlushTimeout = context.TrackingFlushTimeout,
         RunFolderLock = context.Locks,
         OnRunFolderWait = message => context.Log.WriteLine($"run       waiting   {message}"),
+    };
+
+    /// <summary>The tags every run of the spec carries: mlflow.user, mlflow.source.name/type, the git commit, the description as mlflow.note.content, the spec's tracking.tags.</summary>
+    public static Dictionary<string, string> RunTags(ResolvedSpec spec, string? gitCommit)
+    {
+        var tags = new Dictionary<string, string>(TrackingTags.System(spec.SourcePath, gitCommit), StringComparer.Ordinal);
+        foreach (var (key, value) in spec.Spec.Tracking.Tags) tags[key] = value;
+        // MLflow shows a run's description from this tag, not from a param.
+        if (!string.IsNullOrWhiteSpace(spec.Spec.Description)) tags[TrackingTags.Note] = spec.Spec.Description;
+        return tags;
+    }
+
+    /// <summary>The spec's part of the tracking options, for commands without a pipeline (sync, compare, report).</summary>
+    public static TrackingOptions TrackingOptions(ResolvedSpec spec) => new()
+    {
+        TrackingUri = spec.Spec.Tracking.Uri,
+        ExperimentName = spec.Spec.Tracking.Experiment,
+        DefaultExperimentName = spec.Spec.Name,
+        BaseDirectory = Directory.GetCurrentDirectory(),
     };
 
     public void Started(int totalSteps, int? resumedFromStep) =>
@@ -105,20 +120,14 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
     {
         bar?.Report(progress.Step, progress.TotalSteps, string.Create(CultureInfo.InvariantCulture,
             $"train step {progress.Step}/{progress.TotalSteps} · epoch {progress.Epoch:0.00} · loss {progress.Loss:0.0000} · lr {progress.LearningRate:0.00e+0} · {progress.ExamplesPerSecond:0.0} ex/s"));
-        if (progress.Step % logEvery != 0 && progress.Step != progress.TotalSteps) return;
-        loggedLive = true;
-        tracker?.LogMetrics([
-            new("train/loss", progress.Loss),
-            new("train/learning_rate", progress.LearningRate),
-            new("train/examples_per_second", progress.ExamplesPerSecond),
-        ], progress.Step);
     }
 
     public void Evaluation(EvaluationRecord evaluation)
     {
-        loggedLive = true;
-        tracker?.LogMetrics(Metrics("validation", evaluation.Metrics.ToJson()).ToArray(), evaluation.Step);
     }
+
+    /// <summary>A history line as training wrote it: logged now with its own timestamp, exactly as a replay would log it.</summary>
+    public void Logged(HistoryEntry entry) => Log(entry);
 
     /// <summary>After the train stage: copies its outputs into the run folder; replays its curves when it was a cache hit.</summary>
     public void Trained(StageOutput train)
@@ -127,16 +136,19 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         bar = null;
         File.Copy(train.PathOf(TrainingHistory.FileName), Path.Combine(Folder, TrainingHistory.FileName), overwrite: true);
         ReplaceDirectory(train.PathOf(TrainStage.ModelFolder), Path.Combine(Folder, TrainStage.ModelFolder));
-        if (!loggedLive) ReplayHistory(train.PathOf(TrainingHistory.FileName));
-        WriteLossCurve(train.PathOf(TrainingHistory.FileName));
+        var history = TrainingHistory.Read(train.PathOf(TrainingHistory.FileName));
+        // Points already journaled for this target (logged live, or by an earlier run) are dropped by the tracker.
+        foreach (var entry in history) Log(entry);
+        WriteLossCurve(history);
         var summary = train.Manifest.Summary;
         WriteMetrics(new JsonObject { ["validation"] = summary["validation"]?.DeepClone(), ["best_step"] = summary["best_step"]?.DeepClone() });
-        // One timestamp for the run's points and the LoggedModel's copy of them, so a store keeps them as one point.
-        var time = DateTimeOffset.UtcNow;
+        // Timed as the evaluation they come from, so every target (and the LoggedModel's copy) gets the same points.
+        var bestStep = (int)summary["best_step"]!;
+        var bestTime = history.OfType<EvaluationEntry>().LastOrDefault(e => e.Step == bestStep)?.TimestampMs ?? train.Manifest.CreatedUtc.ToUnixTimeMilliseconds();
         var best = Metrics("best_validation", summary["validation"]!.AsObject()).ToArray();
-        tracker?.LogMetrics(best, (int)summary["best_step"]!, time);
+        tracker?.LogMetrics(best, bestStep, DateTimeOffset.FromUnixTimeMilliseconds(bestTime));
         trained = train;
-        bestMetrics = best.Select(m => new Metric(m.Key, m.Value, time.ToUnixTimeMilliseconds(), (int)summary["best_step"]!)).ToList();
+        bestMetrics = best.Select(m => new Metric(m.Key, m.Value, bestTime, bestStep)).ToList();
     }
 
     /// <summary>After the evaluate stage: test metrics, predictions.</summary>
@@ -147,7 +159,8 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         if (evaluate.Manifest.Summary["test"]?["confusion_matrix"] is JsonArray matrix)
             File.WriteAllBytes(Path.Combine(Folder, ConfusionMatrixFileName), RunCharts.ConfusionMatrix(
                 (long)matrix[0]![0]!, (long)matrix[0]![1]!, (long)matrix[1]![0]!, (long)matrix[1]![1]!, HfModelFolder.DefaultLabels));
-        tracker?.LogMetrics(Metrics("test", evaluate.Manifest.Summary["test"]!.AsObject()).ToArray(), step);
+        // Timed as the evaluate stage that computed them: a replay at another target gets the same points.
+        tracker?.LogMetrics(Metrics("test", evaluate.Manifest.Summary["test"]!.AsObject()).ToArray(), step, evaluate.Manifest.CreatedUtc);
     }
 
     /// <summary>Logs the run folder's files as artifacts and ends the run as FINISHED.</summary>
@@ -159,7 +172,7 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
             if (File.Exists(Path.Combine(Folder, file))) tracker.LogArtifact(Path.Combine(Folder, file));
         if (context.Spec.Spec.Tracking.LogModel && Directory.Exists(Path.Combine(Folder, TrainStage.ModelFolder)))
         {
-            tracker.LogArtifact(Path.Combine(Folder, TrainStage.ModelFolder), TrainStage.ModelFolder);
+            tracker.LogArtifact(Path.Combine(Folder, TrainStage.ModelFolder), TrainStage.ModelFolder, trained?.Key);
             if (trained is not null)
                 tracker.LogModel(RunModel.Prepare(Folder, RunName(context.Spec), context.Spec, trained, bestMetrics,
                     datasets.FirstOrDefault(d => d.Context == "validation")));
@@ -187,36 +200,14 @@ public sealed class RunRecorder : ITrainingObserver, IAsyncDisposable
         }
     }
 
-    void WriteLossCurve(string historyPath)
-    {
-        var points = File.ReadLines(historyPath)
-            .Select(line => JsonNode.Parse(line) as JsonObject)
-            .Where(entry => entry?["loss"] is JsonValue loss && loss.GetValueKind() == JsonValueKind.Number)
-            .Select(entry => ((long)entry!["step"]!, ToDouble(entry["loss"]!)))
-            .ToArray();
-        if (points.Length > 0) File.WriteAllBytes(Path.Combine(Folder, LossCurveFileName), RunCharts.LossCurve(points, Path.GetFileName(Folder)));
-    }
+    void Log(HistoryEntry entry) =>
+        tracker?.LogMetrics(entry.Metrics(), entry.Step, DateTimeOffset.FromUnixTimeMilliseconds(entry.TimestampMs));
 
-    void ReplayHistory(string historyPath)
+    void WriteLossCurve(IReadOnlyList<HistoryEntry> history)
     {
-        if (tracker is null) return;
-        foreach (var line in File.ReadLines(historyPath))
-        {
-            if (JsonNode.Parse(line) is not JsonObject entry) continue;
-            var step = (int)entry["step"]!;
-            if (entry.ContainsKey("eval_accuracy"))
-            {
-                tracker.LogMetrics(entry.Where(p => p.Key.StartsWith("eval_", StringComparison.Ordinal) && p.Value is JsonValue)
-                    .Where(p => p.Key is not ("eval_seconds" or "eval_count") && p.Value!.GetValueKind() == JsonValueKind.Number)
-                    .Select(p => KeyValuePair.Create("validation/" + p.Key["eval_".Length..], ToDouble(p.Value!))).ToArray(), step);
-            }
-            else
-            {
-                tracker.LogMetrics(new[] { "loss", "learning_rate", "examples_per_second" }
-                    .Where(k => entry[k] is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
-                    .Select(k => KeyValuePair.Create("train/" + k, ToDouble(entry[k]!))).ToArray(), step);
-            }
-        }
+        var points = history.OfType<TrainStepEntry>().Where(entry => !double.IsNaN(entry.Loss))
+            .Select(entry => ((long)entry.Step, entry.Loss)).ToArray();
+        if (points.Length > 0) File.WriteAllBytes(Path.Combine(Folder, LossCurveFileName), RunCharts.LossCurve(points, Path.GetFileName(Folder)));
     }
 
     /// <summary>Flattens a metrics object (from ClassificationMetrics.ToJson) to MLflow metrics: numbers, and the confusion counts as tn/fp/fn/tp.</summary>

@@ -61,6 +61,7 @@ public sealed class TrainStage : Stage
                 context.Log.WriteLine($"train     {e.Describe()}");
                 context.TrainingObserver?.Evaluation(e);
             },
+            Logged = entry => context.TrainingObserver?.Logged(entry),
             Resumed = (folder, step) => context.Log.WriteLine($"train     resumed from checkpoint at step {step} ({folder})"),
         };
         // The exported folder tokenizes as training did: the lowercasing tokenize used and the spec's length, truncation and HTML rule.

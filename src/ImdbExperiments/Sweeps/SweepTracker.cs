@@ -4,24 +4,26 @@ using ImdbExperiments.Tracking;
 namespace ImdbExperiments.Sweeps;
 
 /// <summary>
-/// Tracks a sweep as MLflow does nested runs: the parent run describes the sweep (<see cref="SweepTags"/>), each trial is a
-/// child run (mlflow.parentRunId) with its params and a sweep/trial tag, and at the end the parent's metrics are the best trial's.
+/// Tracks a sweep as MLflow does nested runs: the parent run describes the sweep (<see cref="SweepTags"/> and the sweep's
+/// definition as params), each trial is a child run (mlflow.parentRunId) with its params and a sweep/trial tag, and at the
+/// end the parent's metrics are the best trial's and its artifact the sweep table. A re-run of a finished sweep adds nothing.
 /// </summary>
 public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, TrackingOptions? options = null)
 {
     public RunTracker Parent { get; } = parent;
 
-    /// <summary>Logs the sweep spec as the parent's params and the sweep tags.</summary>
+    /// <summary>The parent's table of trials, logged as an artifact.</summary>
+    public const string TableFileName = "sweep_table.csv";
+
+    /// <summary>Logs the sweep's definition (<see cref="DefinitionParams"/>) as the parent's params and the sweep tags.</summary>
     public void LogSweep(IReadOnlyList<SweepTrial> trials) => LogSweep(trials.Count);
 
-    /// <summary>Logs the sweep spec as the parent's params and the sweep tags, for a sweep of <paramref name="trialCount"/> trials (tpe proposes them later).</summary>
+    /// <summary>The same, for a sweep of <paramref name="trialCount"/> trials (tpe proposes them as it goes).</summary>
     public void LogSweep(int trialCount)
     {
         var spec = sweep.Spec.Sweep ?? throw new ArgumentException($"'{sweep.SourcePath}' has no sweep section.", nameof(sweep));
-        Parent.LogParams(sweep.Flatten());
-        var keys = spec.Method == SweepMethod.List
-            ? spec.List.SelectMany(t => t.Keys).Distinct().Order(StringComparer.Ordinal)
-            : spec.Parameters.Select(p => p.Key).Order(StringComparer.Ordinal);
+        Parent.LogParams(DefinitionParams(sweep));
+        var keys = SweptKeys(spec);
         Parent.SetTags(
         [
             new(SweepTags.Method, SpecWriter.EnumName(spec.Method)),
@@ -39,9 +41,10 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
     /// </summary>
     public RunTracker StartTrial(SweepTrial trial, string runFolder, bool logParams = true)
     {
-        var resumable = RunJournal.ReadEntries(Path.GetFullPath(runFolder), 0).Any(entry => entry.Event is StartRunEvent);
-        var child = resumable
-            ? RunTracker.Resume(runFolder, options)
+        // A trial logs where its parent does: its journal for the parent's target is the one to resume.
+        var childOptions = (options ?? new TrackingOptions()) with { TrackingUri = Parent.TrackingUri };
+        var child = RunTracker.HasRun(runFolder, childOptions)
+            ? RunTracker.Resume(runFolder, childOptions)
             : Parent.StartChild(new RunStart(runFolder)
             {
                 RunName = trial.Name,
@@ -60,15 +63,48 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
         return child;
     }
 
-    /// <summary>Sets the parent's metrics to the best trial's final metrics and tags the best trial; nothing when no trial completed.</summary>
-    public void LogBest(SweepSummary summary, long step = 0)
+    /// <summary>
+    /// The sweep as params: the base spec's keys except the swept ones (no trial used their base values), the sweep
+    /// section's own keys (sweep.method, sweep.metric, sweep.goal, ...), and per swept key <c>sweep.&lt;key&gt;</c> = its
+    /// values as a JSON list, or its distribution ("log_uniform(min=1e-05, max=0.0001)").
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> DefinitionParams(ResolvedSpec sweep)
+    {
+        var spec = sweep.Spec.Sweep ?? throw new ArgumentException($"'{sweep.SourcePath}' has no sweep section.", nameof(sweep));
+        var swept = SweptKeys(spec).ToHashSet(StringComparer.Ordinal);
+        var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in sweep.Flatten())
+        {
+            if (!swept.Contains(key))
+            {
+                parameters[key] = value;
+            }
+        }
+
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        foreach (var key in swept)
+        {
+            var parameter = spec.Parameters.FirstOrDefault(p => p.Key == key);
+            parameters["sweep." + key] = parameter?.Distribution is { } distribution && distribution != SweepDistribution.Choice
+                ? string.Create(invariant, $"{SpecWriter.EnumName(distribution)}(min={parameter.Min}, max={parameter.Max})")
+                : "[" + string.Join(", ", (parameter?.Values ?? spec.List.Where(t => t.ContainsKey(key)).Select(t => t[key]).Distinct()).Select(v => v)) + "]";
+        }
+
+        return parameters;
+    }
+
+    /// <summary>
+    /// Sets the parent's metrics to the best trial's final metrics (at the step = completed trials, so a re-run with the
+    /// same trials logs nothing and a grown sweep logs its new best), tags the best trial; nothing when no trial completed.
+    /// </summary>
+    public void LogBest(SweepSummary summary, long? step = null)
     {
         if (summary.Best is not { } best)
         {
             return;
         }
 
-        Parent.LogMetrics(best.Result.Metrics, step);
+        Parent.LogMetrics(best.Result.Metrics, step ?? summary.Trials.Count(t => t.Result.Status == TrialStatus.Completed));
         var tags = new List<KeyValuePair<string, string>> { new(SweepTags.BestTrial, best.Trial.Name) };
         if (best.Result.RunId is { } runId)
         {
@@ -77,4 +113,37 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
 
         Parent.SetTags(tags);
     }
+
+    /// <summary>
+    /// Writes the sweep table (trial, status, the swept values, the sweep metric) into <paramref name="folder"/> and logs it
+    /// on the parent. Whether a trial was reused is left out, so a re-run writes the same bytes and uploads nothing.
+    /// </summary>
+    public void LogTable(SweepSummary summary, string folder)
+    {
+        var spec = sweep.Spec.Sweep!;
+        var keys = SweptKeys(spec).ToList();
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var lines = new List<string> { string.Join(",", new[] { "trial", "status" }.Concat(keys).Append(summary.Metric).Select(Csv)) };
+        foreach (var outcome in summary.Trials.OrderBy(t => t.Trial.Index))
+        {
+            lines.Add(string.Join(",", new[] { outcome.Trial.Name, outcome.Result.Status.ToString().ToLowerInvariant() }
+                .Concat(keys.Select(k => outcome.Trial.Overrides.TryGetValue(k, out var v) ? v : ""))
+                .Append(outcome.MetricValue is { } value ? value.ToString("R", invariant) : "")
+                .Select(Csv)));
+        }
+
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, TableFileName);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, string.Join("\n", lines) + "\n");
+        File.Move(temporary, path, overwrite: true);
+        Parent.LogArtifact(path);
+    }
+
+    private static IEnumerable<string> SweptKeys(SweepSpec spec) => spec.Method == SweepMethod.List
+        ? spec.List.SelectMany(t => t.Keys).Distinct().Order(StringComparer.Ordinal)
+        : spec.Parameters.Select(p => p.Key).Order(StringComparer.Ordinal);
+
+    private static string Csv(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -25,7 +25,11 @@ internal sealed record LogEvent(IReadOnlyList<Metric> Metrics, IReadOnlyList<Par
 internal sealed record InputsEvent(IReadOnlyList<DatasetInput> Datasets) : JournalEvent;
 
 /// <summary><see cref="LocalPath"/> is relative to the run folder when the file lies inside it.</summary>
-internal sealed record ArtifactEvent(string LocalPath, string? ArtifactPath) : JournalEvent;
+internal sealed record ArtifactEvent(string LocalPath, string? ArtifactPath) : JournalEvent
+{
+    /// <summary>SHA-256 of what was logged (a folder: of its files' paths and contents); null in journals older than it.</summary>
+    public string? Fingerprint { get; init; }
+}
 
 /// <summary>The run's best model as an MLflow 3 LoggedModel; <see cref="LocalFolder"/> is stored like <see cref="ArtifactEvent.LocalPath"/>.</summary>
 internal sealed record LoggedModelEvent(

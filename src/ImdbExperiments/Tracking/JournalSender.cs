@@ -84,7 +84,7 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
             var tags = new List<RunTag>(start.Tags) { new(TrackingTags.JournalRunKey, start.RunKey) };
             if (start.ParentRunFolder is not null)
             {
-                var parent = RunJournal.ReadAck(start.ParentRunFolder);
+                var parent = RunJournal.ReadAck(start.ParentRunFolder, RunJournal.JournalFileFor(start.ParentRunFolder, start.TrackingUri));
                 if (parent.RunId is null)
                     throw new ParentRunNotReadyException(start.ParentRunFolder);
                 tags.Add(new RunTag(TrackingTags.ParentRunId, parent.RunId));
@@ -148,7 +148,7 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
                     catch (TrackingException exception) when (exception.ErrorCode == DeferredArtifacts.UnreachableErrorCode)
                     {
                         // The rest of the run still goes out; this artifact waits, counted as pending, for a Sync.
-                        DeferredArtifacts.Add(journal.RunFolder, artifact.Seq);
+                        DeferredArtifacts.Add(journal.RunFolder, journal.JournalFile, artifact.Seq);
                         warn("artifacts-unreachable", exception.Message);
                     }
                     break;
@@ -160,7 +160,7 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
                     catch (TrackingException exception) when (exception.ErrorCode == DeferredArtifacts.UnreachableErrorCode)
                     {
                         // Created, not finalized: the model's files wait with the run's other unreachable artifacts.
-                        DeferredArtifacts.Add(journal.RunFolder, model.Seq);
+                        DeferredArtifacts.Add(journal.RunFolder, journal.JournalFile, model.Seq);
                         warn("artifacts-unreachable", exception.Message);
                     }
                     break;
@@ -179,7 +179,7 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
     /// <summary>Tries the artifacts deferred by <see cref="DeferredArtifacts"/> again; returns how many are still waiting.</summary>
     public async Task<int> SendDeferredAsync(CancellationToken cancellationToken)
     {
-        var deferred = DeferredArtifacts.Read(journal.RunFolder);
+        var deferred = DeferredArtifacts.Read(journal.RunFolder, journal.JournalFile);
         if (deferred.Count == 0)
             return 0;
         var run = journal.ReadAck().Run;
@@ -189,11 +189,11 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
         foreach (var artifact in events)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            DeferredArtifacts.Remove(journal.RunFolder, artifact.Seq);
+            DeferredArtifacts.Remove(journal.RunFolder, journal.JournalFile, artifact.Seq);
             // Sent as the journal would: re-deferred when the store is still unreachable.
             await SendOtherAsync(run, artifact, cancellationToken);
         }
-        return DeferredArtifacts.Count(journal.RunFolder);
+        return DeferredArtifacts.Count(journal.RunFolder, journal.JournalFile);
     }
 
     private string? FindSecret(string path)

@@ -4,23 +4,24 @@ using System.Text.Json.Nodes;
 namespace ImdbExperiments.Tracking;
 
 /// <summary>
-/// <c>tracking.models</c> in a run folder: for each logged model key, the backend's model id, artifact URI and
+/// <c>tracking.models</c> beside the journal <c>tracking.jsonl</c> (<c>tracking-&lt;target&gt;.models</c> beside a later target's
+/// journal: a model is created once per target): for each logged model key, the backend's model id, artifact URI and
 /// whether it is finalized, so a replay or a re-run never creates the model twice. Replaced atomically.
 /// </summary>
 internal static class LoggedModelAck
 {
-    public const string FileName = "tracking.models";
 
     public sealed record Entry(string ModelId, string ExperimentId, string ArtifactUri, bool Ready);
 
-    public static Entry? Find(string runFolder, string key) =>
-        Read(runFolder)[key] is JsonObject entry
+    public static Entry? Find(string runFolder, string journalFile, string key) =>
+        Read(PathOf(runFolder, journalFile))[key] is JsonObject entry
             ? new Entry((string)entry["model_id"]!, (string?)entry["experiment_id"] ?? "", (string?)entry["artifact_uri"] ?? "", (bool?)entry["ready"] ?? false)
             : null;
 
-    public static void Save(string runFolder, string key, Entry entry)
+    public static void Save(string runFolder, string journalFile, string key, Entry entry)
     {
-        var root = Read(runFolder);
+        var path = PathOf(runFolder, journalFile);
+        var root = Read(path);
         root[key] = new JsonObject
         {
             ["model_id"] = entry.ModelId,
@@ -28,15 +29,15 @@ internal static class LoggedModelAck
             ["artifact_uri"] = entry.ArtifactUri,
             ["ready"] = entry.Ready,
         };
-        var path = Path.Combine(runFolder, FileName);
-        var temporary = Path.Combine(runFolder, $".{FileName}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(runFolder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.Move(temporary, path, overwrite: true);
     }
 
-    private static JsonObject Read(string runFolder)
+    private static string PathOf(string runFolder, string journalFile) => Path.Combine(runFolder, Path.ChangeExtension(journalFile, ".models"));
+
+    private static JsonObject Read(string path)
     {
-        var path = Path.Combine(runFolder, FileName);
         if (!File.Exists(path))
             return new JsonObject();
         try

@@ -9,14 +9,14 @@ internal static class LoggedModelSender
 {
     public static async Task SendAsync(RunJournal journal, ITrackingBackend backend, RunInfo run, LoggedModelEvent model, CancellationToken cancellationToken)
     {
-        var known = LoggedModelAck.Find(journal.RunFolder, model.Key);
+        var known = LoggedModelAck.Find(journal.RunFolder, journal.JournalFile, model.Key);
         if (known is { Ready: true })
             return;
         LoggedModelInfo info;
         if (known is null)
         {
             info = await backend.CreateLoggedModelAsync(run.ExperimentId, model.Name, run.RunId, model.ModelType, cancellationToken);
-            LoggedModelAck.Save(journal.RunFolder, model.Key, new LoggedModelAck.Entry(info.ModelId, info.ExperimentId, info.ArtifactUri, Ready: false));
+            LoggedModelAck.Save(journal.RunFolder, journal.JournalFile, model.Key, new LoggedModelAck.Entry(info.ModelId, info.ExperimentId, info.ArtifactUri, Ready: false));
         }
         else
         {
@@ -35,7 +35,7 @@ internal static class LoggedModelSender
         MlflowModelFile.Write(folder, info.ModelId, run.RunId, model.Name, ArchitectureOf(folder), DateTimeOffset.FromUnixTimeMilliseconds(model.TimeMs));
         await backend.LogLoggedModelArtifactsAsync(info, folder, cancellationToken);
         await backend.FinalizeLoggedModelAsync(info.ModelId, cancellationToken);
-        LoggedModelAck.Save(journal.RunFolder, model.Key, new LoggedModelAck.Entry(info.ModelId, info.ExperimentId, info.ArtifactUri, Ready: true));
+        LoggedModelAck.Save(journal.RunFolder, journal.JournalFile, model.Key, new LoggedModelAck.Entry(info.ModelId, info.ExperimentId, info.ArtifactUri, Ready: true));
     }
 
     // config.json's architectures[0], as build_flavor_config_from_local_checkpoint reads it.

@@ -21,8 +21,8 @@ public static class MlflowLimits
     public const int MaxKeyLength = 250;
     public const int MaxParamValueLength = 6000;
 
-    /// <summary>8000 since MLflow 2.x's later releases; 5000 before, so 5000 works everywhere.</summary>
-    public const int MaxTagValueLength = 5000;
+    /// <summary>MLflow 3's MAX_TAG_VAL_LENGTH (mlflow/utils/validation.py); MAX_PARAM_VAL_LENGTH is 6000.</summary>
+    public const int MaxTagValueLength = 8000;
 
     public const int MaxExperimentNameLength = 500;
     public const int MaxDatasetNameLength = 500;

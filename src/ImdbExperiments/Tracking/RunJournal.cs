@@ -19,6 +19,12 @@ namespace ImdbExperiments.Tracking;
 /// </list>
 /// A last line without its newline (a write torn by a crash) is ignored on replay and cut off before the journal
 /// is appended to again.
+/// <para>
+/// A run folder has one journal per tracking target (the store its start_run event names): the first target's is
+/// <c>tracking.jsonl</c>, any later target's <c>tracking-&lt;12 hex of the target's SHA-256&gt;.jsonl</c> with its own
+/// <c>.ack</c> and <c>.lock</c>, so a run recorded at another target before is recorded afresh at today's, and the old
+/// journal (and store) are left as they are.
+/// </para>
 /// </summary>
 public sealed class RunJournal : IDisposable
 {
@@ -35,9 +41,10 @@ public sealed class RunJournal : IDisposable
     private readonly bool _fsync;
     private readonly Lock _appendLock = new();
 
-    private RunJournal(string runFolder, FileLock lockStream, FileStream? writer, bool fsync, long lastSeq)
+    private RunJournal(string runFolder, string journalFile, FileLock lockStream, FileStream? writer, bool fsync, long lastSeq)
     {
         RunFolder = runFolder;
+        JournalFile = journalFile;
         _lock = lockStream;
         _writer = writer;
         _fsync = fsync;
@@ -46,36 +53,72 @@ public sealed class RunJournal : IDisposable
 
     public string RunFolder { get; }
 
-    public string JournalPath => Path.Combine(RunFolder, JournalFileName);
+    /// <summary>The journal's file name in its run folder (<see cref="JournalFileName"/> or a later target's).</summary>
+    public string JournalFile { get; }
+
+    public string JournalPath => Path.Combine(RunFolder, JournalFile);
 
     /// <summary>Seq of the last event in the journal.</summary>
     public long LastSeq { get; private set; }
 
-    public static bool Exists(string runFolder) => File.Exists(Path.Combine(runFolder, JournalFileName));
+    public static bool Exists(string runFolder, string journalFile = JournalFileName) => File.Exists(Path.Combine(runFolder, journalFile));
 
     /// <summary>Events in the journal that the backend has not acknowledged yet.</summary>
-    public static long PendingEvents(string runFolder)
+    public static long PendingEvents(string runFolder, string journalFile = JournalFileName)
     {
-        if (!Exists(runFolder))
+        if (!Exists(runFolder, journalFile))
             return 0;
-        var ack = ReadAck(runFolder);
-        return ReadEntries(runFolder, ack.Offset).Count + DeferredArtifacts.Count(runFolder);
+        var ack = ReadAck(runFolder, journalFile);
+        return ReadEntries(runFolder, ack.Offset, journalFile).Count + DeferredArtifacts.Count(runFolder, journalFile);
     }
+
+    /// <summary>The journal files of a run folder, one per tracking target, the first target's first.</summary>
+    public static IReadOnlyList<string> JournalFiles(string runFolder) =>
+        !Directory.Exists(runFolder) ? [] :
+        [.. Directory.EnumerateFiles(runFolder, "tracking*.jsonl").Select(path => Path.GetFileName(path))
+            .Where(name => name == JournalFileName || (name.StartsWith("tracking-", StringComparison.Ordinal) && name.Length == "tracking-".Length + 12 + ".jsonl".Length))
+            .OrderBy(name => name != JournalFileName).ThenBy(name => name, StringComparer.Ordinal)];
+
+    /// <summary>The (normalized) tracking URI a journal's start_run event names; null for a journal without one.</summary>
+    public static string? TargetOf(string runFolder, string journalFile) =>
+        ReadEntries(runFolder, 0, journalFile).Select(entry => entry.Event).OfType<StartRunEvent>().FirstOrDefault()?.TrackingUri;
+
+    /// <summary>The journal of <paramref name="runFolder"/> for a (normalized) tracking URI: the one that names it, else a new one's name.</summary>
+    public static string JournalFileFor(string runFolder, string trackingUri)
+    {
+        string? empty = null;
+        foreach (var file in JournalFiles(runFolder))
+        {
+            var target = TargetOf(runFolder, file);
+            if (target == trackingUri)
+                return file;
+            if (target is null && file == JournalFileName)
+                empty = file;
+        }
+        if (empty is not null || !Exists(runFolder))
+            return JournalFileName;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Utf8.GetBytes(trackingUri)))[..12];
+        return $"tracking-{hash}.jsonl";
+    }
+
+    private static string AckFileOf(string journalFile) => Path.ChangeExtension(journalFile, ".ack");
+
+    private static string LockFileOf(string journalFile) => Path.ChangeExtension(journalFile, ".lock");
 
     /// <summary>Starts a new journal; a folder whose journal already holds events must be resumed instead.</summary>
     /// <param name="locks">how to wait for another process that holds the folder; null fails at once</param>
-    internal static RunJournal Create(string runFolder, bool fsync, LockOptions? locks = null, Action<string>? onWait = null)
+    internal static RunJournal Create(string runFolder, bool fsync, string journalFile = JournalFileName, LockOptions? locks = null, Action<string>? onWait = null)
     {
         Directory.CreateDirectory(runFolder);
-        var lockStream = AcquireLock(runFolder, locks, onWait) ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds '{LockFileName}').");
+        var lockStream = AcquireLock(runFolder, journalFile, locks, onWait) ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds '{LockFileOf(journalFile)}').");
         try
         {
             // Re-checked under the lock: a process we waited for may have started this run meanwhile.
-            if (ReadEntries(runFolder, 0).Count > 0)
-                throw new JournalExistsException($"Run folder '{runFolder}' already has a tracking journal; resume the run instead of starting it again.");
-            File.Delete(Path.Combine(runFolder, AckFileName));
-            var writer = new FileStream(Path.Combine(runFolder, JournalFileName), FileMode.Create, FileAccess.Write, FileShare.Read);
-            return new RunJournal(runFolder, lockStream, writer, fsync, 0);
+            if (ReadEntries(runFolder, 0, journalFile).Count > 0)
+                throw new JournalExistsException($"Run folder '{runFolder}' already has a tracking journal '{journalFile}'; resume the run instead of starting it again.");
+            File.Delete(Path.Combine(runFolder, AckFileOf(journalFile)));
+            var writer = new FileStream(Path.Combine(runFolder, journalFile), FileMode.Create, FileAccess.Write, FileShare.Read);
+            return new RunJournal(runFolder, journalFile, lockStream, writer, fsync, 0);
         }
         catch
         {
@@ -86,15 +129,15 @@ public sealed class RunJournal : IDisposable
 
     /// <summary>Opens an existing journal to append to it (a resumed run) or, with <paramref name="forAppend"/> false, to sync it.</summary>
     /// <param name="locks">how to wait for another process that holds the folder; null returns null at once</param>
-    internal static RunJournal? TryOpen(string runFolder, bool forAppend, bool fsync, LockOptions? locks = null, Action<string>? onWait = null)
+    internal static RunJournal? TryOpen(string runFolder, bool forAppend, bool fsync, string journalFile = JournalFileName, LockOptions? locks = null, Action<string>? onWait = null)
     {
-        var lockStream = AcquireLock(runFolder, locks, onWait);
+        var lockStream = AcquireLock(runFolder, journalFile, locks, onWait);
         if (lockStream is null)
             return null;
         try
         {
-            var path = Path.Combine(runFolder, JournalFileName);
-            var (entries, validLength) = ReadEntriesAndLength(runFolder, 0);
+            var path = Path.Combine(runFolder, journalFile);
+            var (entries, validLength) = ReadEntriesAndLength(runFolder, 0, journalFile);
             FileStream? writer = null;
             if (forAppend)
             {
@@ -103,7 +146,7 @@ public sealed class RunJournal : IDisposable
                 writer.SetLength(validLength);
                 writer.Seek(validLength, SeekOrigin.Begin);
             }
-            return new RunJournal(runFolder, lockStream, writer, fsync, entries.Count > 0 ? entries[^1].Event.Seq : 0);
+            return new RunJournal(runFolder, journalFile, lockStream, writer, fsync, entries.Count > 0 ? entries[^1].Event.Seq : 0);
         }
         catch
         {
@@ -128,9 +171,9 @@ public sealed class RunJournal : IDisposable
         }
     }
 
-    internal IReadOnlyList<JournalEntry> ReadEntries(long fromOffset) => ReadEntries(RunFolder, fromOffset);
+    internal IReadOnlyList<JournalEntry> ReadEntries(long fromOffset) => ReadEntries(RunFolder, fromOffset, JournalFile);
 
-    internal JournalAck ReadAck() => ReadAck(RunFolder);
+    internal JournalAck ReadAck() => ReadAck(RunFolder, JournalFile);
 
     internal void WriteAck(JournalAck ack)
     {
@@ -147,14 +190,14 @@ public sealed class RunJournal : IDisposable
             WriteOptional(writer, "run_name", ack.RunName);
             writer.WriteEndObject();
         }
-        var temporary = Path.Combine(RunFolder, $".{AckFileName}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(RunFolder, $".{AckFileOf(JournalFile)}.{Guid.NewGuid():N}.tmp");
         File.WriteAllBytes(temporary, buffer.WrittenSpan.ToArray());
-        File.Move(temporary, Path.Combine(RunFolder, AckFileName), overwrite: true);
+        File.Move(temporary, Path.Combine(RunFolder, AckFileOf(JournalFile)), overwrite: true);
     }
 
-    internal static JournalAck ReadAck(string runFolder)
+    internal static JournalAck ReadAck(string runFolder, string journalFile = JournalFileName)
     {
-        var path = Path.Combine(runFolder, AckFileName);
+        var path = Path.Combine(runFolder, AckFileOf(journalFile));
         if (!File.Exists(path))
             return JournalAck.None;
         try
@@ -175,12 +218,13 @@ public sealed class RunJournal : IDisposable
         }
     }
 
-    internal static IReadOnlyList<JournalEntry> ReadEntries(string runFolder, long fromOffset) => ReadEntriesAndLength(runFolder, fromOffset).Entries;
+    internal static IReadOnlyList<JournalEntry> ReadEntries(string runFolder, long fromOffset, string journalFile = JournalFileName) =>
+        ReadEntriesAndLength(runFolder, fromOffset, journalFile).Entries;
 
     // Complete lines from the offset on, and the length of the journal up to the last complete line.
-    private static (List<JournalEntry> Entries, long ValidLength) ReadEntriesAndLength(string runFolder, long fromOffset)
+    private static (List<JournalEntry> Entries, long ValidLength) ReadEntriesAndLength(string runFolder, long fromOffset, string journalFile)
     {
-        var path = Path.Combine(runFolder, JournalFileName);
+        var path = Path.Combine(runFolder, journalFile);
         var entries = new List<JournalEntry>();
         if (!File.Exists(path))
             return (entries, 0);
@@ -188,7 +232,7 @@ public sealed class RunJournal : IDisposable
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
             if (fromOffset > stream.Length)
-                throw new InvalidDataException($"'{Path.Combine(runFolder, AckFileName)}' acknowledges {fromOffset} bytes but '{path}' has only {stream.Length}; delete the ack file to resend the journal.");
+                throw new InvalidDataException($"'{Path.Combine(runFolder, AckFileOf(journalFile))}' acknowledges {fromOffset} bytes but '{path}' has only {stream.Length}; delete the ack file to resend the journal.");
             stream.Seek(fromOffset, SeekOrigin.Begin);
             bytes = new byte[stream.Length - fromOffset];
             stream.ReadExactly(bytes);
@@ -214,9 +258,9 @@ public sealed class RunJournal : IDisposable
     }
 
     // The same lock as the stage cache's: it names its holder, and a waiter can say whom it waits for.
-    private static FileLock? AcquireLock(string runFolder, LockOptions? locks, Action<string>? onWait) => locks is null
-        ? FileLock.TryAcquire(Path.Combine(runFolder, LockFileName))
-        : FileLock.Acquire(Path.Combine(runFolder, LockFileName), locks, onWait);
+    private static FileLock? AcquireLock(string runFolder, string journalFile, LockOptions? locks, Action<string>? onWait) => locks is null
+        ? FileLock.TryAcquire(Path.Combine(runFolder, LockFileOf(journalFile)))
+        : FileLock.Acquire(Path.Combine(runFolder, LockFileOf(journalFile)), locks, onWait);
 
     internal byte[] Serialize(JournalEvent journalEvent)
     {
@@ -281,6 +325,7 @@ public sealed class RunJournal : IDisposable
                     writer.WriteString("type", "artifact");
                     writer.WriteString("local_path", artifact.LocalPath);
                     WriteOptional(writer, "artifact_path", artifact.ArtifactPath);
+                    WriteOptional(writer, "sha256", artifact.Fingerprint);
                     break;
                 case LoggedModelEvent model:
                     writer.WriteString("type", "logged_model");
@@ -346,7 +391,10 @@ public sealed class RunJournal : IDisposable
                     OptionalString(dataset, "context"),
                     OptionalString(dataset, "schema"),
                     OptionalString(dataset, "profile"))).ToList()),
-                "artifact" => new ArtifactEvent(root.GetProperty("local_path").GetString()!, OptionalString(root, "artifact_path")),
+                "artifact" => new ArtifactEvent(root.GetProperty("local_path").GetString()!, OptionalString(root, "artifact_path"))
+                {
+                    Fingerprint = OptionalString(root, "sha256"),
+                },
                 "logged_model" => new LoggedModelEvent(
                     root.GetProperty("key").GetString()!,
                     root.GetProperty("name").GetString()!,

@@ -8,8 +8,15 @@ namespace ImdbExperiments.Tracking;
 /// <para>
 /// Keys MLflow would refuse are replaced by the nearest accepted key (with a warning); a param value over 6,000
 /// characters is cut to 6,000 and logged whole as the artifact <c>truncated_params/&lt;key&gt;.txt</c>; a param
-/// logged again with another value is not logged (MLflow params are write-once); tag values over 5,000
-/// characters are cut. Tracking credentials found in any value are replaced by <c>***</c>.
+/// logged again with another value is not logged (MLflow params are write-once); tag values over 8,000
+/// characters are cut to 8,000 (MLflow 3's limits, mlflow/utils/validation.py). Tracking credentials found in any
+/// value are replaced by <c>***</c>.
+/// </para>
+/// <para>
+/// Exactly once, per run folder and tracking target: a reopened run knows what its journal already holds, and drops a
+/// metric point whose (key, step) is journaled, a param, tag or input already there with that value, an artifact
+/// already logged with the same content, and a status the run already has; so a re-run whose stages are cache hits
+/// journals nothing and sends nothing.
 /// </para>
 /// </summary>
 public sealed class RunTracker : IAsyncDisposable
@@ -21,6 +28,11 @@ public sealed class RunTracker : IAsyncDisposable
     private readonly TrackingOptions _options;
     private readonly IReadOnlyList<string> _secrets;
     private readonly Dictionary<string, string> _params = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Key, long Step)> _points = [];
+    private readonly Dictionary<string, string> _tags = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Name, string Digest, string? Context)> _inputs = [];
+    private readonly Dictionary<(string LocalPath, string? ArtifactPath), string?> _artifacts = [];
+    private RunStatus _status = RunStatus.Running;
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -54,7 +66,10 @@ public sealed class RunTracker : IAsyncDisposable
     public string RunName => _start.RunName;
 
     /// <summary>The backend's run id, or null while the run has not reached the backend.</summary>
-    public string? RunId => RunJournal.ReadAck(RunFolder).RunId;
+    public string? RunId => RunJournal.ReadAck(RunFolder, _journal.JournalFile).RunId;
+
+    /// <summary>The journal's file in the run folder (one per tracking target).</summary>
+    public string JournalPath => _journal.JournalPath;
 
     /// <summary>
     /// Starts a run whose journal lives in <paramref name="start"/>'s run folder. Throws only for a tracking URI
@@ -66,17 +81,17 @@ public sealed class RunTracker : IAsyncDisposable
     public static RunTracker Resume(string runFolder, TrackingOptions? options = null)
     {
         options ??= new TrackingOptions();
-        var journal = RunJournal.TryOpen(Path.GetFullPath(runFolder), forAppend: true, options.FsyncEachEvent, options.RunFolderLock, options.OnRunFolderWait)
-            ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds '{RunJournal.LockFileName}').");
+        runFolder = Path.GetFullPath(runFolder);
+        var journalFile = RunJournal.JournalFileFor(runFolder, TrackingTarget.Of(options).Uri);
+        var journal = RunJournal.TryOpen(runFolder, forAppend: true, options.FsyncEachEvent, journalFile, options.RunFolderLock, options.OnRunFolderWait)
+            ?? throw new IOException($"Run folder '{runFolder}' is in use by another process (it holds the lock of '{journalFile}').");
         try
         {
             var events = journal.ReadEntries(0).Select(entry => entry.Event).ToList();
             var start = events.OfType<StartRunEvent>().FirstOrDefault()
-                ?? throw new InvalidOperationException($"The tracking journal in '{runFolder}' has no start_run event; start a new run instead.");
+                ?? throw new InvalidOperationException($"The tracking journal '{journal.JournalPath}' has no start_run event; start a new run instead.");
             var tracker = new RunTracker(journal, start, options);
-            foreach (var param in events.OfType<LogEvent>().SelectMany(log => log.Parameters))
-                tracker._params.TryAdd(param.Key, param.Value);
-            journal.Append(new StatusEvent(RunStatus.Running, null));
+            tracker.Remember(events);
             tracker.Begin(resumed: true);
             return tracker;
         }
@@ -90,7 +105,8 @@ public sealed class RunTracker : IAsyncDisposable
     /// <summary>Resumes the run of <paramref name="start"/>'s folder when it has a journal, else starts it.</summary>
     public static RunTracker StartOrResume(RunStart start, TrackingOptions? options = null)
     {
-        if (RunJournal.ReadEntries(Path.GetFullPath(start.RunFolder), 0).Any(entry => entry.Event is StartRunEvent))
+        options ??= new TrackingOptions();
+        if (HasRun(start.RunFolder, options))
             return Resume(start.RunFolder, options);
         try
         {
@@ -101,6 +117,14 @@ public sealed class RunTracker : IAsyncDisposable
             // Another process started this folder's run while we waited for its lock: continue that run.
             return Resume(start.RunFolder, options);
         }
+    }
+
+    /// <summary>Whether <paramref name="runFolder"/> has a run at the target of <paramref name="options"/> (its journal there has a start_run).</summary>
+    public static bool HasRun(string runFolder, TrackingOptions options)
+    {
+        var folder = Path.GetFullPath(runFolder);
+        var file = RunJournal.JournalFileFor(folder, TrackingTarget.Of(options).Uri);
+        return RunJournal.ReadEntries(folder, 0, file).Any(entry => entry.Event is StartRunEvent);
     }
 
     /// <summary>
@@ -140,16 +164,16 @@ public sealed class RunTracker : IAsyncDisposable
                 var (file, artifactPath) = SaveFullParamValue(key, fullValue);
                 fullValues.Add(new ArtifactEvent(_journal.StoredLocalPath(file), artifactPath));
                 Warn($"param-truncated:{key}",
-                    $"Param '{key}' has {fullValue.Length} characters; MLflow keeps at most {MlflowLimits.MaxParamValueLength}. " +
+                    $"Param '{key}' has {fullValue.Length} characters; MLflow 3 keeps at most {MlflowLimits.MaxParamValueLength} (its MAX_PARAM_VAL_LENGTH). " +
                     $"The first {value.Length} are logged as the param, the whole value as artifact '{artifactPath}/{Path.GetFileName(file)}'.");
             }
             _params[key] = value;
             accepted.Add(new Param(key, value));
         }
         if (accepted.Count > 0)
-            _journal.Append(new LogEvent([], accepted, []));
+            Append(new LogEvent([], accepted, []));
         foreach (var artifact in fullValues)
-            _journal.Append(artifact);
+            Append(artifact);
     });
 
     public void LogMetric(string key, double value, long step, DateTimeOffset? timestamp = null) =>
@@ -159,18 +183,22 @@ public sealed class RunTracker : IAsyncDisposable
     public void LogMetrics(IEnumerable<KeyValuePair<string, double>> metrics, long step, DateTimeOffset? timestamp = null) => Guard(() =>
     {
         var time = (timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
-        var points = metrics.Select(metric => new Metric(Key(metric.Key, "metric"), metric.Value, time, step)).ToList();
+        var points = metrics.Select(metric => new Metric(Key(metric.Key, "metric"), metric.Value, time, step))
+            .Where(point => _points.Add((point.Key, point.Step))).ToList();
         if (points.Count > 0)
-            _journal.Append(new LogEvent(points, [], []));
+            Append(new LogEvent(points, [], []));
     });
 
     public void SetTag(string key, string? value) => SetTags([new KeyValuePair<string, string>(key, value ?? "")]);
 
     public void SetTags(IEnumerable<KeyValuePair<string, string>> tags) => Guard(() =>
     {
-        var accepted = tags.Select(tag => TagOf(tag.Key, tag.Value)).ToList();
+        var accepted = tags.Select(tag => TagOf(tag.Key, tag.Value))
+            .Where(tag => !(_tags.TryGetValue(tag.Key, out var current) && current == tag.Value)).ToList();
+        foreach (var tag in accepted)
+            _tags[tag.Key] = tag.Value;
         if (accepted.Count > 0)
-            _journal.Append(new LogEvent([], [], accepted));
+            Append(new LogEvent([], [], accepted));
     });
 
     /// <summary>Logs a dataset as a run input (runs/log-inputs), with its context (train, validation, test) as input tag.</summary>
@@ -189,14 +217,16 @@ public sealed class RunTracker : IAsyncDisposable
             Source = source,
             Context = dataset.Context is null ? null : Cut(dataset.Context, MlflowLimits.MaxInputTagValueLength),
         };
-        _journal.Append(new InputsEvent([input]));
+        if (_inputs.Add((input.Name, input.Digest, input.Context)))
+            Append(new InputsEvent([input]));
     });
 
     /// <summary>
     /// Logs a file (to <c>&lt;artifactPath&gt;/&lt;name&gt;</c>) or a folder's contents (under <paramref name="artifactPath"/>).
     /// The file is read when the sender reaches the event, so it must stay in place until the run is synced.
     /// </summary>
-    public void LogArtifact(string localPath, string? artifactPath = null) => Guard(() =>
+    /// <param name="fingerprint">what identifies the content (a stage's cache key); null hashes the file or folder</param>
+    public void LogArtifact(string localPath, string? artifactPath = null, string? fingerprint = null) => Guard(() =>
     {
         if (!File.Exists(localPath) && !Directory.Exists(localPath))
         {
@@ -215,7 +245,12 @@ public sealed class RunTracker : IAsyncDisposable
                 return;
             }
         }
-        _journal.Append(new ArtifactEvent(_journal.StoredLocalPath(localPath), normalized));
+        var stored = _journal.StoredLocalPath(localPath);
+        var content = fingerprint ?? ArtifactFingerprint.Of(localPath);
+        if (_artifacts.TryGetValue((stored, normalized), out var logged) && logged == content)
+            return;
+        _artifacts[(stored, normalized)] = content;
+        Append(new ArtifactEvent(stored, normalized) { Fingerprint = content });
     });
 
     /// <summary>
@@ -232,7 +267,7 @@ public sealed class RunTracker : IAsyncDisposable
         }
         if (_journal.ReadEntries(0).Any(entry => entry.Event is LoggedModelEvent logged && logged.Key == model.Key))
             return;
-        _journal.Append(new LoggedModelEvent(
+        Append(new LoggedModelEvent(
             model.Key,
             Cut(SecretScanner.Redact(model.Name, _secrets), MlflowLimits.MaxParamValueLength),
             _journal.StoredLocalPath(model.LocalFolder),
@@ -257,8 +292,13 @@ public sealed class RunTracker : IAsyncDisposable
             try
             {
                 if (error is not null)
-                    _journal.Append(new LogEvent([], [], [TagOf(TrackingTags.Error, error.ToString())]));
-                _journal.Append(new StatusEvent(status, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                    Append(new LogEvent([], [], [TagOf(TrackingTags.Error, error.ToString())]));
+                // A reopened run that logged nothing new keeps its status and end time.
+                if (status != _status || error is not null)
+                {
+                    _journal.Append(new StatusEvent(status, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                    _status = status;
+                }
             }
             catch (Exception exception)
             {
@@ -294,10 +334,10 @@ public sealed class RunTracker : IAsyncDisposable
 
     private static RunTracker StartCore(RunStart start, TrackingOptions options, RunTracker? parent)
     {
-        var uri = parent?.TrackingUri ?? Tracking.TrackingUri.Normalize(Tracking.TrackingUri.Resolve(options.TrackingUri, options.GetEnvironmentVariable), options.BaseDirectory);
-        var experiment = parent?.ExperimentName ?? FirstNonEmpty(options.ExperimentName, options.GetEnvironmentVariable("MLFLOW_EXPERIMENT_NAME")) ?? MlflowFileStore.DefaultExperimentName;
+        var target = parent is null ? TrackingTarget.Of(options) : new TrackingTarget(parent.TrackingUri, parent.ExperimentName);
+        var (uri, experiment) = (target.Uri, target.Experiment);
         var runFolder = Path.GetFullPath(start.RunFolder);
-        var journal = RunJournal.Create(runFolder, options.FsyncEachEvent, options.RunFolderLock, options.OnRunFolderWait);
+        var journal = RunJournal.Create(runFolder, options.FsyncEachEvent, RunJournal.JournalFileFor(runFolder, uri), options.RunFolderLock, options.OnRunFolderWait);
         try
         {
             // The tracker sanitizes the start tags (and warns about them) before its start event exists.
@@ -308,6 +348,7 @@ public sealed class RunTracker : IAsyncDisposable
             tracker._start = new StartRunEvent(Guid.NewGuid().ToString("N"), uri, SecretScanner.Redact(experiment, tracker._secrets),
                 SecretScanner.Redact(runName, tracker._secrets), user, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), tags, parent?.RunFolder, parent?.RunKey);
             journal.Append(tracker._start);
+            tracker.Remember([tracker._start]);
             tracker.Begin(resumed: false);
             return tracker;
         }
@@ -316,6 +357,51 @@ public sealed class RunTracker : IAsyncDisposable
             journal.Dispose();
             throw;
         }
+    }
+
+    /// <summary>What the journal already holds, so nothing is journaled twice.</summary>
+    private void Remember(IEnumerable<JournalEvent> events)
+    {
+        foreach (var journalEvent in events)
+        {
+            switch (journalEvent)
+            {
+                case StartRunEvent start:
+                    foreach (var tag in start.Tags)
+                        _tags[tag.Key] = tag.Value;
+                    _status = RunStatus.Running;
+                    break;
+                case LogEvent log:
+                    foreach (var metric in log.Metrics)
+                        _points.Add((metric.Key, metric.Step));
+                    foreach (var param in log.Parameters)
+                        _params.TryAdd(param.Key, param.Value);
+                    foreach (var tag in log.Tags)
+                        _tags[tag.Key] = tag.Value;
+                    break;
+                case InputsEvent inputs:
+                    foreach (var input in inputs.Datasets)
+                        _inputs.Add((input.Name, input.Digest, input.Context));
+                    break;
+                case ArtifactEvent artifact:
+                    _artifacts[(artifact.LocalPath, artifact.ArtifactPath)] = artifact.Fingerprint;
+                    break;
+                case StatusEvent status:
+                    _status = status.Status;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Journals a new event; a run that had ended is RUNNING again first, as MLflow shows a run being logged to.</summary>
+    private void Append(JournalEvent journalEvent)
+    {
+        if (_status != RunStatus.Running)
+        {
+            _journal.Append(new StatusEvent(RunStatus.Running, null));
+            _status = RunStatus.Running;
+        }
+        _journal.Append(journalEvent);
     }
 
     private void Begin(bool resumed)
@@ -362,7 +448,7 @@ public sealed class RunTracker : IAsyncDisposable
                 await _sender!.SendPendingAsync(cancellationToken);
                 _problem = null;
                 // Events journaled while that send was under way still need one more round.
-                if (_stopRequested && RunJournal.ReadAck(RunFolder).Seq >= _journal.LastSeq)
+                if (_stopRequested && _journal.ReadAck().Seq >= _journal.LastSeq)
                     return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -425,13 +511,13 @@ public sealed class RunTracker : IAsyncDisposable
         JournalAck ack;
         try
         {
-            ack = RunJournal.ReadAck(RunFolder);
+            ack = _journal.ReadAck();
         }
         catch (Exception exception)
         {
             return new TrackingSummary(TrackingUri, null, null, _journal.LastSeq, _journal.JournalPath, exception.Message);
         }
-        var pending = _journal.LastSeq - ack.Seq + DeferredArtifacts.Count(RunFolder);
+        var pending = _journal.LastSeq - ack.Seq + DeferredArtifacts.Count(RunFolder, _journal.JournalFile);
         var problem = pending == 0 ? null : _problem ?? "not every event reached the backend";
         return new TrackingSummary(TrackingUri, ack.ExperimentId, ack.RunId, pending, _journal.JournalPath,
             problem is null ? null : $"{pending} tracking events of this run are not on {TrackingUri} yet ({problem}); they are kept in '{_journal.JournalPath}' and sent by Sync or at the end of the next run.");
@@ -480,7 +566,7 @@ public sealed class RunTracker : IAsyncDisposable
         if (value.Length > MlflowLimits.MaxTagValueLength)
         {
             if (sanitized != TrackingTags.Error)
-                Warn($"tag-truncated:{sanitized}", $"Tag '{sanitized}' has {value.Length} characters; MLflow keeps at most {MlflowLimits.MaxTagValueLength}, so it is cut.");
+                Warn($"tag-truncated:{sanitized}", $"Tag '{sanitized}' has {value.Length} characters; MLflow 3 keeps at most {MlflowLimits.MaxTagValueLength} (its MAX_TAG_VAL_LENGTH), so it is cut.");
             value = Cut(value, MlflowLimits.MaxTagValueLength);
         }
         return new RunTag(sanitized, value);

@@ -13,4 +13,7 @@ public enum SyncOutcome
 
     /// <summary>The backend failed; what is still pending stays in the journal.</summary>
     Failed,
+
+    /// <summary>The journal logs to another tracking target than today's; listed, not contacted (Sync --all sends it).</summary>
+    OtherTarget,
 }

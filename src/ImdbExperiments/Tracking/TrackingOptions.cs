@@ -3,11 +3,17 @@ namespace ImdbExperiments.Tracking;
 /// <summary>Where and how a run is tracked. Defaults follow MLflow's environment conventions.</summary>
 public sealed record TrackingOptions
 {
-    /// <summary>The spec's tracking.uri; null falls back to MLFLOW_TRACKING_URI, then sqlite:///mlflow.db.</summary>
+    /// <summary>The spec's tracking.uri; null falls back to MLFLOW_TRACKING_URI, then <see cref="Tracking.TrackingUri.Default"/> (<see cref="TrackingTarget"/>).</summary>
     public string? TrackingUri { get; init; }
 
-    /// <summary>The spec's experiment name; null falls back to MLFLOW_EXPERIMENT_NAME, then "Default".</summary>
+    /// <summary>The spec's tracking.experiment; null falls back to MLFLOW_EXPERIMENT_NAME, then <see cref="DefaultExperimentName"/>.</summary>
     public string? ExperimentName { get; init; }
+
+    /// <summary>The experiment when neither the spec nor MLFLOW_EXPERIMENT_NAME names one (the spec's name); null = MLflow's "Default".</summary>
+    public string? DefaultExperimentName { get; init; }
+
+    /// <summary>How long the end-of-run catch-up of earlier journals (of the same target) may take in all.</summary>
+    public TimeSpan CatchUpTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Base for a relative file: tracking URI (default: the current directory).</summary>
     public string? BaseDirectory { get; init; }
@@ -39,6 +45,14 @@ public sealed record TrackingOptions
 
     internal ITrackingBackend CreateBackend(string uri) =>
         OpenBackend?.Invoke(uri) ?? Tracking.TrackingUri.OpenBackend(uri, GetEnvironmentVariable, Rest);
+
+    /// <summary>These options without today's credentials: what a journal of another target is sent with (it never gets them).</summary>
+    internal TrackingOptions WithoutCredentials() => this with
+    {
+        GetEnvironmentVariable = name => name is MlflowCredentials.TokenVariable or MlflowCredentials.UsernameVariable or MlflowCredentials.PasswordVariable
+            ? null
+            : GetEnvironmentVariable(name),
+    };
 
     internal IReadOnlyList<string> Secrets =>
         (MlflowCredentials.FromEnvironment(GetEnvironmentVariable)?.Secrets ?? []).Where(secret => secret.Length >= 4).ToList();

@@ -10,6 +10,9 @@ public static class TrackingTags
     public const string GitCommit = "mlflow.source.git.commit";
     public const string ParentRunId = "mlflow.parentRunId";
 
+    /// <summary>The run's description as MLflow's UI shows and edits it (mlflow/utils/mlflow_tags.py MLFLOW_RUN_NOTE).</summary>
+    public const string Note = "mlflow.note.content";
+
     /// <summary>Input tag of a dataset: train, validation or test.</summary>
     public const string DatasetContext = "mlflow.data.context";
 

@@ -2,11 +2,13 @@ namespace ImdbExperiments.Tracking;
 
 /// <summary>
 /// Which backend a run logs to: the spec's <c>tracking.uri</c>, else MLFLOW_TRACKING_URI, else
-/// <c>sqlite:///mlflow.db</c> (MLflow's own default since 3.7). <c>sqlite:</c> URIs open MLflow's SQL store in that file;
-/// <c>file:</c> URIs and plain paths MLflow's file store (for MLflow before 3.7); <c>http(s)://</c> an MLflow server.
+/// <c>sqlite:///mlflow.db</c> (<see cref="Default"/>, MLflow's own default since 3.7; the rule is <see cref="TrackingTarget"/>).
+/// <c>sqlite:</c> URIs open MLflow's SQL store in that file; <c>file:</c> URIs and plain paths MLflow's file store (for MLflow
+/// before 3.7); <c>http(s)://</c> an MLflow server.
 /// </summary>
 public static class TrackingUri
 {
+    /// <summary>The store when neither the spec nor MLFLOW_TRACKING_URI names one; the only place the default is spelled.</summary>
     public const string Default = "sqlite:///mlflow.db";
     public const string EnvironmentVariable = "MLFLOW_TRACKING_URI";
     public const string InsecureTlsVariable = "MLFLOW_TRACKING_INSECURE_TLS";

@@ -16,10 +16,8 @@ namespace ImdbExperiments.Training;
 /// biases and LayerNorm weights, a warmup schedule, gradient clipping and accumulation, length-grouped batches with
 /// dynamic padding, evaluation, the best model kept, early stopping. Writes into a run folder:
 /// <list type="bullet">
-/// <item>history.jsonl: a line per logged step {"step", "epoch", "loss", "learning_rate", "grad_norm", "examples_per_second"}
-/// and per evaluation {"step", "epoch", "eval_loss", "eval_accuracy", "eval_precision", "eval_recall", "eval_f1",
-/// "eval_roc_auc", "is_best", "eval_seconds"}; the timing field comes last on each line, everything before it is the
-/// same run after run on the CPU.</item>
+/// <item>history.jsonl: a line per logged step (<see cref="TrainStepEntry"/>) and per evaluation (<see cref="EvaluationEntry"/>);
+/// the timing field and the timestamp come last on each line, everything before them is the same run after run on the CPU.</item>
 /// <item>best/: the best model so far as a Hugging Face folder.</item>
 /// <item>checkpoints/step-N/: resumable checkpoints (<see cref="CheckpointStore"/>); a run resumes from the newest.</item>
 /// <item>training_result.json: written when the run is over; a finished run given again returns it without training.</item>
@@ -182,15 +180,10 @@ public sealed class Trainer(TrainingSpec spec, int seed)
             var lastStep = state.Step == totalSteps;
             if (state.Step % Spec.LogEvery == 0 || lastStep)
             {
-                history.Append(new JsonObject
-                {
-                    ["step"] = state.Step,
-                    ["epoch"] = epoch,
-                    ["loss"] = state.WindowLoss / state.WindowSteps,
-                    ["learning_rate"] = learningRate,
-                    ["grad_norm"] = ClassificationMetrics.Number(gradNorm),
-                    ["examples_per_second"] = Math.Round(state.WindowExamples / Math.Max(window.Elapsed.TotalSeconds, 1e-9), 3),
-                });
+                var entry = new TrainStepEntry(state.Step, epoch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), state.WindowLoss / state.WindowSteps,
+                    learningRate, gradNorm, Math.Round(state.WindowExamples / Math.Max(window.Elapsed.TotalSeconds, 1e-9), 3));
+                history.Append(entry);
+                callbacks.Logged?.Invoke(entry);
                 (state.WindowSteps, state.WindowLoss, state.WindowExamples) = (0, 0, 0);
                 window.Restart();
             }
@@ -255,13 +248,11 @@ public sealed class Trainer(TrainingSpec spec, int seed)
         }
         state.LastEvaluatedStep = state.Step;
 
-        var line = new JsonObject { ["step"] = state.Step, ["epoch"] = epoch };
-        foreach (var (name, figure) in metrics.Summary())
-            line["eval_" + name] = ClassificationMetrics.Number(figure);
-        line["is_best"] = isBest;
-        line["eval_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3);
-        history.Append(line);
-        callbacks.Evaluation?.Invoke(new EvaluationRecord(state.Step, epoch, metrics, Spec.MetricForBest, isBest, state.EvaluationsWithoutImprovement, clock.Elapsed));
+        var record = new EvaluationRecord(state.Step, epoch, metrics, Spec.MetricForBest, isBest, state.EvaluationsWithoutImprovement, clock.Elapsed);
+        var entry = EvaluationEntry.From(record, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        history.Append(entry);
+        callbacks.Evaluation?.Invoke(record);
+        callbacks.Logged?.Invoke(entry);
         return Spec.EarlyStoppingPatience is { } patience && state.EvaluationsWithoutImprovement >= patience;
     }
 

@@ -1,10 +1,14 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace ImdbExperiments.Training;
 
-/// <summary>history.jsonl: one JSON object a line, appended as training goes; cut back to a checkpoint's length on resume.</summary>
-internal sealed class TrainingHistory : IDisposable
+/// <summary>
+/// history.jsonl: one <see cref="HistoryEntry"/> a line, appended as training goes; cut back to a checkpoint's length on
+/// resume. Its one writer is the trainer (<see cref="Append"/>), its one reader <see cref="Read"/>.
+/// </summary>
+public sealed class TrainingHistory : IDisposable
 {
     public const string FileName = "history.jsonl";
 
@@ -37,10 +41,38 @@ internal sealed class TrainingHistory : IDisposable
         }
     }
 
-    public void Append(JsonObject line)
+    internal void Append(HistoryEntry entry)
     {
-        _stream.Write(Encoding.UTF8.GetBytes(line.ToJsonString() + "\n"));
+        _stream.Write(Encoding.UTF8.GetBytes(entry.ToJson().ToJsonString() + "\n"));
         _stream.Flush();
+    }
+
+    /// <summary>
+    /// The entries of a history file in order. A line without a timestamp (written before lines had one) takes the
+    /// file's last-write time, so every replay of that file gives its points the same time.
+    /// </summary>
+    public static IReadOnlyList<HistoryEntry> Read(string path)
+    {
+        var fallback = new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds();
+        var entries = new List<HistoryEntry>();
+        var number = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            number++;
+            if (text.Length == 0) continue;
+            JsonObject line;
+            try
+            {
+                line = JsonNode.Parse(text) as JsonObject ?? throw new JsonException("not a JSON object");
+            }
+            catch (JsonException exception)
+            {
+                throw new InvalidDataException($"{path}:{number}: not a history line ({exception.Message}); delete the run's train stage output to rebuild it.", exception);
+            }
+            if (HistoryEntry.FromJson(line) is not { } entry) continue;
+            entries.Add(entry.TimestampMs == 0 ? entry with { TimestampMs = fallback } : entry);
+        }
+        return entries;
     }
 
     /// <summary>Forces the lines to disk, so a checkpoint never records more history than survives a power cut.</summary>

@@ -316,8 +316,9 @@ public sealed partial class FakeMlflowServer : IDisposable
         for (var i = 0; i < tags.Count; i++)
         {
             ValidateKey((string?)tags[i]!["key"], $"tags[{i}].key");
-            if (((string?)tags[i]!["value"] ?? "").Length > 5000)
-                throw new MlflowError(400, "INVALID_PARAMETER_VALUE", $"'tags[{i}].value' exceeds the maximum length of 5000 characters");
+            // MLflow 3's mlflow/utils/validation.py: MAX_TAG_VAL_LENGTH = 8000 (MAX_PARAM_VAL_LENGTH = 6000 above).
+            if (((string?)tags[i]!["value"] ?? "").Length > 8000)
+                throw new MlflowError(400, "INVALID_PARAMETER_VALUE", $"'tags[{i}].value' exceeds the maximum length of 8000 characters");
         }
         BatchLimit("metrics", 1000, metrics.Count);
         BatchLimit("params", 100, parameters.Count);

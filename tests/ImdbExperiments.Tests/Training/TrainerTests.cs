@@ -23,11 +23,11 @@ public sealed partial class TrainerTests : IDisposable
         return new Trainer(spec, seed).Train(model, train, validation, runFolder, _data.Export, callbacks, cancellationToken);
     }
 
-    /// <summary>history.jsonl without its timing fields (the last field of each line), which alone may differ between runs.</summary>
+    /// <summary>history.jsonl without its timing fields (the last two fields of each line: the timing figure and the timestamp), which alone may differ between runs.</summary>
     private static string[] HistoryWithoutTimings(string runFolder) =>
         File.ReadAllLines(Path.Combine(runFolder, "history.jsonl")).Select(line => TimingField().Replace(line, "}")).ToArray();
 
-    [GeneratedRegex(@",""(examples_per_second|eval_seconds)"":[^,}]*\}$")]
+    [GeneratedRegex(@",""(examples_per_second|eval_seconds)"":[^,}]*,""timestamp"":\d+\}$")]
     private static partial Regex TimingField();
 
     private static JsonObject[] Lines(string runFolder) =>
@@ -70,9 +70,10 @@ public sealed partial class TrainerTests : IDisposable
         var lines = Lines(run);
         // Step 2's update ran after 1 completed step: 1/4 of the peak; step 12's after 11: (12 - 11) / (12 - 4).
         Assert.Equal(5e-3 * 0.25, lines[0]["learning_rate"]!.GetValue<double>(), 15);
-        Assert.Equal(new[] { "step", "epoch", "loss", "learning_rate", "grad_norm", "examples_per_second" }, lines[0].Select(p => p.Key));
+        Assert.Equal(new[] { "step", "epoch", "loss", "learning_rate", "grad_norm", "examples_per_second", "timestamp" }, lines[0].Select(p => p.Key));
         var evaluation = lines.Single(l => l.ContainsKey("eval_loss"));
-        Assert.Equal(new[] { "step", "epoch", "eval_loss", "eval_accuracy", "eval_precision", "eval_recall", "eval_f1", "eval_roc_auc", "is_best", "eval_seconds" },
+        Assert.Equal(new[] { "step", "epoch", "eval_loss", "eval_accuracy", "eval_precision", "eval_recall", "eval_f1", "eval_roc_auc",
+                "eval_tn", "eval_fp", "eval_fn", "eval_tp", "is_best", "eval_seconds", "timestamp" },
             evaluation.Select(p => p.Key));
         Assert.Equal(12, evaluation["step"]!.GetValue<int>());
         var last = lines.Last(l => l.ContainsKey("loss"));
