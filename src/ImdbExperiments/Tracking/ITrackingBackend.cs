@@ -13,6 +13,9 @@ public interface ITrackingBackend : IDisposable
     /// <summary>The id of the active experiment with this name, created when there is none.</summary>
     Task<string> GetOrCreateExperimentAsync(string name, CancellationToken cancellationToken = default);
 
+    /// <summary>Sets a tag of an experiment (MLflow shows the tag mlflow.note.content as the experiment's description).</summary>
+    Task SetExperimentTagAsync(string experimentId, RunTag tag, CancellationToken cancellationToken = default);
+
     Task<RunInfo> CreateRunAsync(string experimentId, string runName, long startTimeMs, string userId, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default);
 
     /// <summary>An active run of the experiment carrying this tag value, or null.</summary>

@@ -81,6 +81,9 @@ internal sealed class JournalSender(RunJournal journal, ITrackingBackend backend
         var run = await backend.FindRunByTagAsync(experimentId, TrackingTags.JournalRunKey, start.RunKey, cancellationToken);
         if (run is null)
         {
+            // The spec's description (the run's mlflow.note.content) describes its experiment too, set as the run is created.
+            if (start.Tags.FirstOrDefault(tag => tag.Key == TrackingTags.Note) is { } note)
+                await backend.SetExperimentTagAsync(experimentId, note, cancellationToken);
             var tags = new List<RunTag>(start.Tags) { new(TrackingTags.JournalRunKey, start.RunKey) };
             if (start.ParentRunFolder is not null)
             {

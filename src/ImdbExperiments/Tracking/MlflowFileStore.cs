@@ -144,6 +144,19 @@ public sealed partial class MlflowFileStore : ITrackingBackend
         return Task.FromResult<IReadOnlyList<RejectedEntity>>(rejected);
     }
 
+    /// <summary>As file_store.py's set_experiment_tag: the value in &lt;experiment&gt;/tags/&lt;key&gt;.</summary>
+    public Task SetExperimentTagAsync(string experimentId, RunTag tag, CancellationToken cancellationToken = default)
+    {
+        var experimentFolder = ActiveExperimentFolder(experimentId);
+        var path = Path.Combine(experimentFolder, "tags", KeyPath(tag.Key));
+        if (!File.Exists(path) || File.ReadAllText(path, Utf8) != tag.Value)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            WriteAtomically(path, tag.Value, experimentFolder);
+        }
+        return Task.CompletedTask;
+    }
+
     public Task SetTagAsync(string runId, RunTag tag, CancellationToken cancellationToken = default) =>
         LogBatchAsync(runId, [], [], [tag], cancellationToken);
 

@@ -183,6 +183,17 @@ public sealed class MlflowRestClient : ITrackingBackend
         return rejected;
     }
 
+    public async Task SetExperimentTagAsync(string experimentId, RunTag tag, CancellationToken cancellationToken = default)
+    {
+        var body = Json(writer =>
+        {
+            writer.WriteString("experiment_id", experimentId);
+            writer.WriteString("key", tag.Key);
+            writer.WriteString("value", tag.Value);
+        });
+        await CallAsync(HttpMethod.Post, "experiments/set-experiment-tag", body, null, cancellationToken);
+    }
+
     public async Task SetTagAsync(string runId, RunTag tag, CancellationToken cancellationToken = default)
     {
         var body = Json(writer =>

@@ -167,6 +167,22 @@ public sealed class MlflowSqliteStore : ITrackingBackend
         return Task.FromResult<IReadOnlyList<RejectedEntity>>(rejected);
     }
 
+    /// <summary>As sqlalchemy_store.py's set_experiment_tag: one experiment_tags row per key, overwritten (an active experiment only).</summary>
+    public Task SetExperimentTagAsync(string experimentId, RunTag tag, CancellationToken cancellationToken = default)
+    {
+        var experiment = ParseExperimentId(experimentId);
+        Write(cancellationToken, (connection, transaction) =>
+        {
+            ActiveExperimentArtifactLocation(connection, transaction, experiment);
+            Execute(connection, transaction,
+                "INSERT INTO experiment_tags (key, value, experiment_id) VALUES ($key, $value, $experiment) " +
+                "ON CONFLICT (key, experiment_id) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value",
+                ("$key", tag.Key), ("$value", tag.Value), ("$experiment", experiment));
+            return 0;
+        });
+        return Task.CompletedTask;
+    }
+
     public Task SetTagAsync(string runId, RunTag tag, CancellationToken cancellationToken = default) =>
         LogBatchAsync(runId, [], [], [tag], cancellationToken);
 

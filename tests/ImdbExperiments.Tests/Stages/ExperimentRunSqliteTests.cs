@@ -13,6 +13,7 @@ public sealed class ExperimentRunSqliteTests
 {
     const string Spec = """
         name: recorded
+        description: recorded into the default store
         seed: 5
         data:
           source: synthetic
@@ -106,6 +107,8 @@ public sealed class ExperimentRunSqliteTests
             Assert.Equal("imdb-test|test,imdb-train|train,imdb-validation|validation", Scalar(database,
                 $"SELECT group_concat(x, ',') FROM (SELECT d.name || '|' || t.value AS x FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id JOIN input_tags t ON t.input_uuid = i.input_uuid WHERE i.destination_id = '{record.RunId}' ORDER BY x)"));
             Assert.Equal("3", Scalar(database, "SELECT count(DISTINCT digest) FROM datasets"));
+            Assert.Equal("recorded into the default store", Scalar(database,
+                $"SELECT value FROM experiment_tags WHERE key = 'mlflow.note.content' AND experiment_id = (SELECT experiment_id FROM runs WHERE run_uuid = '{record.RunId}')"));
             // The best model as an MLflow 3 LoggedModel of this run, READY, with its MLmodel among its artifacts.
             var model = Scalar(database, $"SELECT artifact_location FROM logged_models WHERE source_run_id = '{record.RunId}' AND status = 2");
             Assert.True(File.Exists(Path.Combine(model, "MLmodel")));

@@ -93,6 +93,8 @@ public sealed class RunRecordTests
         }
         Assert.Single(run.Metrics, m => m.Key == "test/accuracy");
         Assert.Equal("the run record is exact", run.Tags[TrackingTags.Note]);
+        // The description is the experiment's too (MLflow shows an experiment's mlflow.note.content tag as its description).
+        Assert.Equal("the run record is exact", server.ExperimentTags(run.ExperimentId)[TrackingTags.Note]);
     }
 
     [Fact]

@@ -199,6 +199,7 @@ public sealed partial class FakeMlflowServer : IDisposable
                     ("POST", "/api/2.0/mlflow/runs/update") => UpdateRun(json!),
                     ("POST", "/api/2.0/mlflow/runs/log-batch") => LogBatch(json!, body.Length),
                     ("POST", "/api/2.0/mlflow/runs/set-tag") => SetTag(json!),
+                    ("POST", "/api/2.0/mlflow/experiments/set-experiment-tag") => SetExperimentTag(json!),
                     ("POST", "/api/2.0/mlflow/runs/log-inputs") => LogInputs(json!),
                     ("POST", "/api/2.0/mlflow/runs/search") => SearchRuns(json!),
                     ("GET", "/api/2.0/mlflow/metrics/get-history") => GetMetricHistory(query["run_id"] ?? query["run_uuid"], query["metric_key"], query["max_results"], query["page_token"]),
@@ -370,6 +371,31 @@ public sealed partial class FakeMlflowServer : IDisposable
         if (run.Params.TryGetValue(key, out var existing) && existing != value)
             throw new MlflowError(status, code,
                 $"Changing param values is not allowed. Param with key='{key}' was already logged with value='{existing}' for run ID='{run.RunId}'. Attempted logging new value '{value}'.");
+    }
+
+    // mlflow/server/handlers.py _set_experiment_tag: experiment_id and key required, the experiment must be active.
+    private (int, JsonObject) SetExperimentTag(JsonObject json)
+    {
+        var id = (string?)json["experiment_id"];
+        Require(id, "experiment_id");
+        var key = (string?)json["key"];
+        Require(key, "key");
+        ValidateKey(key, "key");
+        if (!_experiments.TryGetValue(id!, out var experiment))
+            throw new MlflowError(404, "RESOURCE_DOES_NOT_EXIST", $"Could not find experiment with ID {id}");
+        var tags = experiment["tags"] as JsonArray ?? new JsonArray();
+        foreach (var old in tags.Where(t => (string?)t!["key"] == key).ToList())
+            tags.Remove(old);
+        tags.Add(new JsonObject { ["key"] = key, ["value"] = (string?)json["value"] ?? "" });
+        experiment["tags"] = tags;
+        return (200, new JsonObject());
+    }
+
+    /// <summary>An experiment's tags as experiments/get would answer them.</summary>
+    public IReadOnlyDictionary<string, string> ExperimentTags(string experimentId)
+    {
+        lock (_state)
+            return (_experiments[experimentId]["tags"] as JsonArray ?? []).ToDictionary(t => (string)t!["key"]!, t => (string?)t!["value"] ?? "");
     }
 
     private (int, JsonObject) SetTag(JsonObject json)

@@ -36,6 +36,21 @@ public sealed class MlflowFileStoreTests
     }
 
     [Fact]
+    public async Task FileStore_ExperimentTagIsAFileUnderTheExperimentsTagsFolder_OverwrittenBySetAgain()
+    {
+        // mlflow/store/tracking/file_store.py set_experiment_tag: <experiment>/tags/<key> holds the value.
+        using var temp = new TempFolder();
+        using var store = new MlflowFileStore(temp.Combine("mlruns"));
+        var id = await store.GetOrCreateExperimentAsync("described");
+
+        await store.SetExperimentTagAsync(id, new RunTag("mlflow.note.content", "first"));
+        await store.SetExperimentTagAsync(id, new RunTag("mlflow.note.content", "second"));
+
+        Assert.Equal("second", File.ReadAllText(Path.Combine(store.RootDirectory, id, "tags", "mlflow.note.content")));
+        await Assert.ThrowsAsync<TrackingException>(() => store.SetExperimentTagAsync("999", new RunTag("k", "v")));
+    }
+
+    [Fact]
     public async Task FileStore_WritesRunsAsMlflowsFileStoreReadsThem()
     {
         using var temp = new TempFolder();
