@@ -13,6 +13,8 @@ namespace ImdbExperiments.Data;
 /// A limit keeps the first k of each shuffled pool, with k per label allocated in proportion to the pool's label counts
 /// (largest remainder; ties go to the negative label), so a balanced pool stays balanced within one review.
 /// Limits never change which reviews the other splits get. Each split is returned in canonical order.
+/// <see cref="SplitMethod.Datasets"/> picks train and validation as <see cref="DatasetsTrainTestSplit"/> describes; test
+/// is the same as above.
 /// </remarks>
 public static class DatasetSplitter
 {
@@ -35,6 +37,12 @@ public static class DatasetSplitter
         {
             throw new ArgumentException(
                 $"Cannot split {trainTotal} train and {testTotal} test reviews; both official splits need reviews.", nameof(reviews));
+        }
+
+        if (options.Method == SplitMethod.Datasets)
+        {
+            var train = canonical.Where(r => r.Split == ReviewSplit.Train).ToArray();
+            return DatasetsTrainTestSplit.Split(train, Subsample(testPools, options.TestLimit, "TestLimit", "test"), options);
         }
 
         var validationPools = new List<Review[]>();

@@ -47,4 +47,8 @@ public sealed record DataSpec
 
     [SpecKey("synthetic"), SpecDoc("Generated reviews, used when source is synthetic.")]
     public SyntheticSpec Synthetic { get; init; } = new();
+
+    [SpecKey("split_method")]
+    [SpecDoc("stratified: seeded per-label split (stratify applies); datasets: the rows Hugging Face datasets' train_test_split(test_size=validation_fraction, seed=seed) picks, over the train reviews in canonical order.")]
+    public SplitMethod SplitMethod { get; init; } = SplitMethod.Stratified;
 }

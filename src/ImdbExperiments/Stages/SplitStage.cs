@@ -6,15 +6,18 @@ using ImdbExperiments.Data;
 
 namespace ImdbExperiments.Stages;
 
-/// <summary>split: the ids of train / validation / test (<c>train.ids</c>, <c>validation.ids</c>, <c>test.ids</c>), seeded and stratified.</summary>
+/// <summary>split: the ids of train / validation / test (<c>train.ids</c>, <c>validation.ids</c>, <c>test.ids</c>), seeded, stratified or as <c>datasets</c> splits.</summary>
 public sealed class SplitStage : Stage
 {
     public override string Name => "split";
     public override int FormatVersion => 1;
     public override IReadOnlyList<string> Upstream => ["ingest"];
 
-    public override JsonNode? Inputs(PipelineContext context) =>
-        JsonNode.Parse(context.Spec.Subset("seed", "data.validation_fraction", "data.stratify", "data.limit"));
+    // The default method stays out of the key, so splits cached before split_method existed are still hits.
+    public override JsonNode? Inputs(PipelineContext context) => JsonNode.Parse(
+        context.Spec.Spec.Data.SplitMethod == Specs.SplitMethod.Stratified
+            ? context.Spec.Subset("seed", "data.validation_fraction", "data.stratify", "data.limit")
+            : context.Spec.Subset("seed", "data.validation_fraction", "data.stratify", "data.limit", "data.split_method"));
 
     public override Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
@@ -23,7 +26,7 @@ public sealed class SplitStage : Stage
         cancellationToken.ThrowIfCancellationRequested();
         var split = DatasetSplitter.Split(reviews, new SplitOptions(
             spec.Seed, spec.Data.ValidationFraction, spec.Data.Stratify,
-            spec.Data.Limit.Train, spec.Data.Limit.Validation, spec.Data.Limit.Test));
+            spec.Data.Limit.Train, spec.Data.Limit.Validation, spec.Data.Limit.Test, Method(spec.Data.SplitMethod)));
         foreach (var warning in SplitLabelCheck.MissingLabels(split))
         {
             context.Log.WriteLine($"split  warning: {warning}");
@@ -37,6 +40,8 @@ public sealed class SplitStage : Stage
         summary["test"] = Counts(files.Test);
         summary["split_hash"] = SplitHash(files);
         summary["reviews_sha256"] = upstream["ingest"].Manifest.Summary["reviews_sha256"]?.DeepClone();
+        summary["method"] = spec.Data.SplitMethod == Specs.SplitMethod.Datasets ? "datasets" : "stratified";
+        summary["seed"] = spec.Seed;
         return Task.CompletedTask;
     }
 
@@ -52,6 +57,12 @@ public sealed class SplitStage : Stage
         ["train"] = output.PathOf(SplitFiles.TrainFileName),
         ["validation"] = output.PathOf(SplitFiles.ValidationFileName),
         ["test"] = output.PathOf(SplitFiles.TestFileName),
+    };
+
+    static Data.SplitMethod Method(Specs.SplitMethod method) => method switch
+    {
+        Specs.SplitMethod.Datasets => Data.SplitMethod.Datasets,
+        _ => Data.SplitMethod.Stratified,
     };
 
     /// <summary>One hash for the whole split: over the three files' names and SHA-256s.</summary>
