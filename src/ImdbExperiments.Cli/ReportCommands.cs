@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ImdbExperiments.Reporting;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tracking;
@@ -61,6 +62,6 @@ static class ReportCommands
     static Task<IReadOnlyList<RunRecord>> ReadRunsAsync(ResolvedSpec spec, CancellationToken cancellationToken)
     {
         var target = TrackingTarget.Of(RunRecorder.TrackingOptions(spec));
-        return RunComparison.ReadRunsAsync(target.Uri, target.Experiment, Directory.GetCurrentDirectory(), cancellationToken: cancellationToken);
+        return TrackedRunReader.ReadRunsAsync(target.Uri, target.Experiment, Directory.GetCurrentDirectory(), cancellationToken: cancellationToken);
     }
 }

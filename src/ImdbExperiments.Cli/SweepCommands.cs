@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ImdbExperiments.Caching;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Sweeps;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tracking;
 

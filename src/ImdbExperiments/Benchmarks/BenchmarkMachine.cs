@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Stages;
 
 namespace ImdbExperiments.Benchmarks;

@@ -1,3 +1,4 @@
+using ImdbExperiments.Tracking;
 namespace ImdbExperiments.Reporting;
 
 /// <summary>One run of a <see cref="ComparisonTable"/>, its cells already formatted.</summary>

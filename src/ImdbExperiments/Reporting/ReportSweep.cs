@@ -1,5 +1,6 @@
 using ImdbExperiments.Specs;
 using ImdbExperiments.Sweeps;
+using ImdbExperiments.Tracking;
 
 namespace ImdbExperiments.Reporting;
 

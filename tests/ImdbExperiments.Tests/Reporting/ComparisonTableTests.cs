@@ -56,7 +56,7 @@ public sealed class ComparisonTableTests(TrackedSweepStore store)
     [Fact]
     public void Terminal_ShowsEveryTrialOfASweep_SortedByItsMetric_WithTheBestMarked()
     {
-        var runs = RunComparison.ReadFileStore(store.MlrunsFolder, TrackedSweep.Experiment);
+        var runs = TrackedRunReader.ReadFileStore(store.MlrunsFolder, TrackedSweep.Experiment);
 
         var table = ComparisonTable.Build(runs);
         var writer = new StringWriter();

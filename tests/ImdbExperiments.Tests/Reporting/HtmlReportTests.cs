@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ImdbExperiments.Reporting;
 using ImdbExperiments.Tests.Support;
+using ImdbExperiments.Tracking;
 using SkiaSharp;
 
 namespace ImdbExperiments.Tests.Reporting;
@@ -8,7 +9,7 @@ namespace ImdbExperiments.Tests.Reporting;
 [Collection(TrackedSweepCollection.Name)]
 public sealed partial class HtmlReportTests(TrackedSweepStore store)
 {
-    private IReadOnlyList<RunRecord> Runs => RunComparison.ReadFileStore(store.MlrunsFolder, TrackedSweep.Experiment);
+    private IReadOnlyList<RunRecord> Runs => TrackedRunReader.ReadFileStore(store.MlrunsFolder, TrackedSweep.Experiment);
 
     [Fact]
     public void Report_IsOneSelfContainedFile_WhoseImagesArePngs()

@@ -257,7 +257,7 @@ public sealed class MlflowSqliteStoreTests
         {
             while (!stop.IsCancellationRequested)
             {
-                RunComparison.ReadSqlite(path, "sweep");  // what a running mlflow ui does: read while trials write
+                TrackedRunReader.ReadSqlite(path, "sweep");  // what a running mlflow ui does: read while trials write
                 Interlocked.Increment(ref reads);
             }
         });
@@ -281,7 +281,7 @@ public sealed class MlflowSqliteStoreTests
         Assert.Equal(writers * batches, Count(path, "params"));
         Assert.Equal(writers * 2, Count(path, "latest_metrics"));
         Assert.Equal($"{writers}", Row(path, $"SELECT count(*) FROM latest_metrics WHERE key = 'acc' AND step = {batches - 1}"));
-        var runs = RunComparison.ReadSqlite(path, "sweep");
+        var runs = TrackedRunReader.ReadSqlite(path, "sweep");
         Assert.All(runs, run => Assert.Equal(RunStatus.Finished, run.Status));
         Assert.All(runs, run => Assert.Equal(batches, run.MetricHistories["loss"].Count));
         Assert.True(reads > 0);

@@ -1,4 +1,6 @@
+using ImdbExperiments.Tests.Runs;
 using System.Text.Json.Nodes;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tests.Stages;
 using ImdbExperiments.Tests.Support;

@@ -1,13 +1,13 @@
+using ImdbExperiments.Tests.Reporting;
 using ImdbExperiments.Reporting;
 using ImdbExperiments.Sweeps;
 using ImdbExperiments.Tests.Support;
-using ImdbExperiments.Tests.Tracking;
 using ImdbExperiments.Tracking;
 
-namespace ImdbExperiments.Tests.Reporting;
+namespace ImdbExperiments.Tests.Tracking;
 
 [Collection(TrackedSweepCollection.Name)]
-public sealed class RunComparisonTests(TrackedSweepStore store)
+public sealed class TrackedRunReaderTests(TrackedSweepStore store)
 {
     [Fact]
     public async Task FileStore_ReadsEveryRunOfTheExperiment_AsMlflowsReaderSeesThem()
@@ -15,7 +15,7 @@ public sealed class RunComparisonTests(TrackedSweepStore store)
         var summary = store.Summary;
         var mlruns = store.MlrunsFolder;
 
-        var runs = await RunComparison.ReadRunsAsync("file:mlruns", TrackedSweep.Experiment, baseDirectory: store.Root);
+        var runs = await TrackedRunReader.ReadRunsAsync("file:mlruns", TrackedSweep.Experiment, baseDirectory: store.Root);
 
         Assert.Equal(7, runs.Count);
         var parent = Assert.Single(runs, r => r.IsSweepParent);
@@ -54,7 +54,7 @@ public sealed class RunComparisonTests(TrackedSweepStore store)
     [Fact]
     public async Task MlflowServer_GivesTheSameRunsAsTheFileStore_PageByPage()
     {
-        var fromFiles = RunComparison.ReadFileStore(store.MlrunsFolder, TrackedSweep.Experiment);
+        var fromFiles = TrackedRunReader.ReadFileStore(store.MlrunsFolder, TrackedSweep.Experiment);
         // Pages of two runs and of 50 points, int64 spelled as strings: what a client must also read.
         using var server = new FakeMlflowServer { RequiredAuthorization = "Bearer s3cret-token", RunsPerSearchPage = 2, PointsPerHistoryPage = 50, Int64AsStrings = true };
         var experimentId = server.AddExperiment(TrackedSweep.Experiment);
@@ -65,7 +65,7 @@ public sealed class RunComparisonTests(TrackedSweepStore store)
 
         var environment = new Dictionary<string, string?> { [MlflowCredentials.TokenVariable] = "s3cret-token" };
 
-        var fromServer = await RunComparison.ReadRunsAsync(server.Uri, TrackedSweep.Experiment, getEnvironmentVariable: environment.GetValueOrDefault,
+        var fromServer = await TrackedRunReader.ReadRunsAsync(server.Uri, TrackedSweep.Experiment, getEnvironmentVariable: environment.GetValueOrDefault,
             restOptions: TrackedSweep.Options(server.Uri).Rest);
 
         Assert.Equal(fromFiles.Count, fromServer.Count);
@@ -83,18 +83,18 @@ public sealed class RunComparisonTests(TrackedSweepStore store)
         }
 
         var missing = await Assert.ThrowsAsync<TrackingException>(() =>
-            RunComparison.ReadRunsAsync(server.Uri, "nope", getEnvironmentVariable: environment.GetValueOrDefault, restOptions: TrackedSweep.Options(server.Uri).Rest));
+            TrackedRunReader.ReadRunsAsync(server.Uri, "nope", getEnvironmentVariable: environment.GetValueOrDefault, restOptions: TrackedSweep.Options(server.Uri).Rest));
         Assert.Contains("no experiment named 'nope'", missing.Message);
     }
 
     [Fact]
     public void AnUnknownExperiment_NamesTheOnesThatExist()
     {
-        var error = Assert.Throws<TrackingException>(() => RunComparison.ReadFileStore(store.MlrunsFolder, "imdb-lr-swep"));
+        var error = Assert.Throws<TrackingException>(() => TrackedRunReader.ReadFileStore(store.MlrunsFolder, "imdb-lr-swep"));
 
         Assert.Contains("no experiment named 'imdb-lr-swep'", error.Message);
         Assert.Contains($"'{TrackedSweep.Experiment}'", error.Message);
-        Assert.Contains("does not exist", Assert.Throws<TrackingException>(() => RunComparison.ReadFileStore(Path.Combine(store.Root, "nothing"), "x")).Message);
+        Assert.Contains("does not exist", Assert.Throws<TrackingException>(() => TrackedRunReader.ReadFileStore(Path.Combine(store.Root, "nothing"), "x")).Message);
     }
 
     [Fact]
@@ -103,11 +103,11 @@ public sealed class RunComparisonTests(TrackedSweepStore store)
         using var temp = new TempFolder();
         var copy = temp.Combine("mlruns");
         CopyFolder(store.MlrunsFolder, copy);
-        var victim = RunComparison.ReadFileStore(copy, TrackedSweep.Experiment).First(r => r.Name == "trial-001");
+        var victim = TrackedRunReader.ReadFileStore(copy, TrackedSweep.Experiment).First(r => r.Name == "trial-001");
         var meta = Path.Combine(copy, victim.ExperimentId, victim.RunId, "meta.yaml");
         File.WriteAllText(meta, File.ReadAllText(meta).Replace("lifecycle_stage: active", "lifecycle_stage: deleted", StringComparison.Ordinal));
 
-        var runs = RunComparison.ReadFileStore(copy, TrackedSweep.Experiment);
+        var runs = TrackedRunReader.ReadFileStore(copy, TrackedSweep.Experiment);
 
         Assert.Equal(6, runs.Count);
         Assert.DoesNotContain(runs, r => r.RunId == victim.RunId);

@@ -1,8 +1,9 @@
 using ImdbExperiments.Caching;
 using ImdbExperiments.Specs;
+using ImdbExperiments.Stages;
 using ImdbExperiments.Tracking;
 
-namespace ImdbExperiments.Stages;
+namespace ImdbExperiments.Runs;
 
 /// <summary>
 /// The run's best model as an MLflow 3 LoggedModel: the train stage's Hugging Face folder packaged as MLflow's

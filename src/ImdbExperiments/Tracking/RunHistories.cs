@@ -1,6 +1,4 @@
-using ImdbExperiments.Tracking;
-
-namespace ImdbExperiments.Reporting;
+namespace ImdbExperiments.Tracking;
 
 /// <summary>Metric-history rules shared by the readers.</summary>
 internal static class RunHistories

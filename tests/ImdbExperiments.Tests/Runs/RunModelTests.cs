@@ -1,11 +1,12 @@
 using System.Text;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tests.Support;
 using ImdbExperiments.Tests.Tracking;
 using ImdbExperiments.Tracking;
 using YamlDotNet.RepresentationModel;
 
-namespace ImdbExperiments.Tests.Stages;
+namespace ImdbExperiments.Tests.Runs;
 
 /// <summary>
 /// The run's best model as an MLflow 3 LoggedModel: created once, linked to its run and to the validation metrics it was

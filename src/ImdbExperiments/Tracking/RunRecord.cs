@@ -1,7 +1,5 @@
-using ImdbExperiments.Sweeps;
-using ImdbExperiments.Tracking;
 
-namespace ImdbExperiments.Reporting;
+namespace ImdbExperiments.Tracking;
 
 /// <summary>One MLflow run as read back from a tracking store: what comparisons and reports are made of.</summary>
 public sealed record RunRecord
@@ -29,12 +27,6 @@ public sealed record RunRecord
     public IReadOnlyDictionary<string, IReadOnlyList<Metric>> MetricHistories { get; init; } = new Dictionary<string, IReadOnlyList<Metric>>();
 
     public string? ParentRunId => Tags.GetValueOrDefault(TrackingTags.ParentRunId);
-
-    /// <summary>The sweep trial's name (sweep/trial tag), or null for a run that is not a trial.</summary>
-    public string? SweepTrial => Tags.GetValueOrDefault(SweepTags.Trial);
-
-    /// <summary>True for a sweep's parent run: it describes the sweep and trains nothing itself.</summary>
-    public bool IsSweepParent => Tags.ContainsKey(SweepTags.Metric) && Tags.ContainsKey(SweepTags.Method);
 
     /// <summary>End minus start; null while the run has no end time.</summary>
     public TimeSpan? Duration => EndTime - StartTime;

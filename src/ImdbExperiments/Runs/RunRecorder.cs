@@ -1,14 +1,15 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Modeling;
 using ImdbExperiments.Reporting;
 using ImdbExperiments.Specs;
+using ImdbExperiments.Stages;
 using ImdbExperiments.Tracking;
 using ImdbExperiments.Training;
 
-namespace ImdbExperiments.Stages;
+namespace ImdbExperiments.Runs;
 
 /// <summary>
 /// The run folder <c>artifacts/runs/&lt;run-name&gt;/</c> and its MLflow run: the resolved spec, environment, training

@@ -1,10 +1,11 @@
 using ImdbExperiments.Caching;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tests.Support;
 using ImdbExperiments.Training;
 
-namespace ImdbExperiments.Tests.Stages;
+namespace ImdbExperiments.Tests.Runs;
 
 [Collection(TorchGlobalStateCollection.Name)]
 public sealed class ExperimentRunTests

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using ImdbExperiments.Tracking;
 
-namespace ImdbExperiments.Reporting;
+namespace ImdbExperiments.Tracking;
 
 /// <summary>
 /// Reads the runs of one experiment from an mlruns folder as MLflow's FileStore does (mlflow/store/tracking/file_store.py):

@@ -1,6 +1,6 @@
 using ImdbExperiments.Tracking;
 
-namespace ImdbExperiments.Reporting;
+namespace ImdbExperiments.Tracking;
 
 /// <summary>
 /// Reads the runs of one experiment from an MLflow server through <see cref="MlflowRestClient"/>: the experiment by name,

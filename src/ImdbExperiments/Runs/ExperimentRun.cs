@@ -1,8 +1,9 @@
 using ImdbExperiments.Caching;
+using ImdbExperiments.Stages;
 using ImdbExperiments.Tracking;
 using ImdbExperiments.Training;
 
-namespace ImdbExperiments.Stages;
+namespace ImdbExperiments.Runs;
 
 /// <summary>
 /// One experiment run end to end: every stage through the cache up to train (and evaluate), recorded in

@@ -1,9 +1,7 @@
-using ImdbExperiments.Tracking;
-
-namespace ImdbExperiments.Reporting;
+namespace ImdbExperiments.Tracking;
 
 /// <summary>Reads the runs of one MLflow experiment back from where they were tracked: an SQLite database, a file store or an MLflow server.</summary>
-public static class RunComparison
+public static class TrackedRunReader
 {
     /// <summary>
     /// Every active run of the experiment, oldest first, with params, tags, latest metrics and metric histories.
@@ -32,13 +30,8 @@ public static class RunComparison
             return ReadFileStore(MlflowFileStore.FileUriToPath(uri)!, experimentName, cancellationToken);
         }
 
-        var options = restOptions ?? new MlflowRestClientOptions();
-        if (options.InsecureTls is null)
-        {
-            options = options with { InsecureTls = environment(TrackingUri.InsecureTlsVariable)?.Trim().ToLowerInvariant() is "true" or "1" };
-        }
-
-        using var client = new MlflowRestClient(uri, MlflowCredentials.FromEnvironment(environment), options);
+        // The same backend choice as logging (credentials, TLS setting): TrackingUri.OpenBackend is the one place it is made.
+        using var client = (MlflowRestClient)TrackingUri.OpenBackend(uri, environment, restOptions);
         return await MlflowRestRunReader.ReadAsync(client, experimentName, cancellationToken);
     }
 

@@ -1,12 +1,13 @@
 using ImdbExperiments.Caching;
 using ImdbExperiments.Reporting;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tests.Support;
 using ImdbExperiments.Tracking;
 using Microsoft.Data.Sqlite;
 
-namespace ImdbExperiments.Tests.Stages;
+namespace ImdbExperiments.Tests.Runs;
 
 [Collection(TorchGlobalStateCollection.Name)]
 public sealed class ExperimentRunSqliteTests
@@ -91,7 +92,7 @@ public sealed class ExperimentRunSqliteTests
             Assert.True(run.Tracking!.AllSent);
             var database = project.Combine("mlflow.db");
 
-            var record = Assert.Single(await RunComparison.ReadRunsAsync(null, "recorded", project.Path, _ => null));
+            var record = Assert.Single(await TrackedRunReader.ReadRunsAsync(null, "recorded", project.Path, _ => null));
             Assert.Equal(run.Tracking.RunId, record.RunId);
             Assert.Equal(RunStatus.Finished, record.Status);
             Assert.NotNull(record.EndTime);

@@ -1,4 +1,5 @@
 using ImdbExperiments.Caching;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tests.Support;
@@ -6,7 +7,7 @@ using ImdbExperiments.Tests.Tracking;
 using ImdbExperiments.Tracking;
 using ImdbExperiments.Training;
 
-namespace ImdbExperiments.Tests.Stages;
+namespace ImdbExperiments.Tests.Runs;
 
 /// <summary>The run record is exact: each event reaches each tracking target once, live and replayed curves are one vocabulary.</summary>
 [Collection(TorchGlobalStateCollection.Name)]

@@ -2,7 +2,7 @@ using System.Globalization;
 using ImdbExperiments.Tracking;
 using Microsoft.Data.Sqlite;
 
-namespace ImdbExperiments.Reporting;
+namespace ImdbExperiments.Tracking;
 
 /// <summary>
 /// Reads the runs of one experiment from an MLflow SQLite database as MLflow's SqlAlchemyStore does: the active experiment

@@ -1,4 +1,5 @@
 using ImdbExperiments.Caching;
+using ImdbExperiments.Runs;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tests.Support;
@@ -6,7 +7,7 @@ using ImdbExperiments.Tests.Tracking;
 using ImdbExperiments.Tracking;
 using ImdbExperiments.Training;
 
-namespace ImdbExperiments.Tests.Stages;
+namespace ImdbExperiments.Tests.Runs;
 
 /// <summary>
 /// A run's datasets as MLflow keeps them: one input per (name, digest) in a run (mlflow/store/tracking/file_store.py

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using ImdbExperiments.Stages;
 using TorchSharp;
 
-namespace ImdbExperiments.Stages;
+namespace ImdbExperiments.Runs;
 
 /// <summary>What a run records about where it ran, so two runs that differ can be told apart: code, packages, machine.</summary>
 public static class RunEnvironment

@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using ImdbExperiments.Caching;
+using ImdbExperiments.Stages;
 using ImdbExperiments.Tracking;
 
-namespace ImdbExperiments.Stages;
+namespace ImdbExperiments.Runs;
 
 /// <summary>
 /// The run's datasets as MLflow shows them: one dataset per split (<c>imdb-train</c>, <c>imdb-validation</c>,
