@@ -4,4 +4,8 @@ namespace ImdbExperiments.Training;
 /// <param name="Label">id2label name of the predicted class ("POSITIVE")</param>
 /// <param name="Score">softmax probability of that class</param>
 /// <param name="LabelId">the predicted class id</param>
-public sealed record SentimentPrediction(string Label, double Score, int LabelId);
+public sealed record SentimentPrediction(string Label, double Score, int LabelId)
+{
+    /// <summary>Softmax probability of each class, by class id (the scoring server's probabilities).</summary>
+    public IReadOnlyList<double> Probabilities { get; init; } = [];
+}
