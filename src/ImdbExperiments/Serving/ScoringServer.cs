@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Reflection;
 using System.Text.Json;
 using ImdbExperiments.Training;
@@ -49,7 +48,7 @@ public sealed class ScoringServer : IAsyncDisposable
     public static async Task<ScoringServer> StartAsync(ITextScorer scorer, ServingOptions options, TextWriter? log = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var address = ListenAddress(options.Host);
+        var address = options.ListenAddress();
         // The empty builder reads no appsettings and no ASPNETCORE_* variables: only these options decide what listens.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
@@ -109,13 +108,6 @@ public sealed class ScoringServer : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private static IPAddress ListenAddress(string host)
-    {
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return IPAddress.Loopback;
-        if (IPAddress.TryParse(host, out var address)) return address;
-        throw new ArgumentException($"--host {host}: allowed an IP address (127.0.0.1, 0.0.0.0, ::1, ...) or localhost.");
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace ImdbExperiments.Serving;
 
 /// <summary>Where <see cref="ScoringServer"/> listens and the bounds it keeps; the defaults are those of <c>imdbx serve</c>.</summary>
@@ -25,10 +27,18 @@ public sealed record ServingOptions
     /// <summary>From arrival to answer; a request past it is answered 504 (as MLflow's timeout middleware does).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The address to bind: an IP address, or localhost for the loopback one (no name lookup: what listens is what was said).</summary>
+    public IPAddress ListenAddress()
+    {
+        if (Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return IPAddress.Loopback;
+        if (IPAddress.TryParse(Host, out var address)) return address;
+        throw new ArgumentException($"--host {Host}: allowed an IP address (127.0.0.1, 0.0.0.0, ::1, ...) or localhost.");
+    }
+
     /// <summary>Throws on a value no server could run with, naming the option.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException("--host: give an address or host name such as 127.0.0.1.");
+        _ = ListenAddress();
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port {Port}: allowed 0..65535 (0 = any free port).");
         if (MaxBatch is < 1 or > 4096) throw new ArgumentException($"--max-batch {MaxBatch}: allowed 1..4096.");
         if (MaxWait < TimeSpan.Zero || MaxWait > TimeSpan.FromSeconds(10)) throw new ArgumentException($"--max-wait-ms {MaxWait.TotalMilliseconds}: allowed 0..10000.");

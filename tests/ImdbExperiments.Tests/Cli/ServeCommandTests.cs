@@ -46,4 +46,19 @@ public sealed class ServeCommandTests
         Assert.Contains("imdbx serve: stopped (SIGTERM)", errors);
         Assert.DoesNotContain("   at ", errors);
     }
+
+    [Theory]
+    [InlineData("--port", "70000", "--port 70000: allowed 0..65535")]
+    [InlineData("--max-batch", "0", "--max-batch 0: allowed 1..4096")]
+    [InlineData("--host", "example.invalid", "--host example.invalid: allowed an IP address")]
+    public void Serve_RefusesABadOptionInOneLine(string option, string value, string expected)
+    {
+        using var project = new TempFolder();
+        Directory.CreateDirectory(project.Combine("model"));
+
+        var (code, _, stderr) = ImdbxProcess.Run(project.Path, "serve", "--model", project.Combine("model"), option, value);
+
+        Assert.Equal(1, code);
+        Assert.Equal($"error: {expected}", stderr.Trim().Split('\n').Single()[..(expected.Length + 7)]);
+    }
 }

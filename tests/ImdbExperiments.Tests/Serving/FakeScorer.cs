@@ -19,6 +19,9 @@ internal sealed class FakeScorer : ITextScorer, IDisposable
 
     public IReadOnlyList<string> Labels { get; } = ["NEGATIVE", "POSITIVE"];
 
+    /// <summary>When set, every batch throws it (a model that fails, as libtorch can).</summary>
+    public Exception? Failure { get; set; }
+
     public IReadOnlyList<int> BatchSizes
     {
         get { lock (_gate) return _batchSizes.ToArray(); }
@@ -37,6 +40,8 @@ internal sealed class FakeScorer : ITextScorer, IDisposable
         lock (_gate) _batchSizes.Add(texts.Count);
         Entered.Release();
         Hold.Wait(cancellationToken);
+        if (Failure is not null)
+            throw Failure;
         return texts.Select(Expected).ToArray();
     }
 

@@ -114,6 +114,22 @@ public sealed class ScoringServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Invocations_WhenTheModelThrows_AnswersMlflowsErrorWithoutItsDetails()
+    {
+        await using var server = await ScoringServer.StartAsync(_scorer, Options());
+        _scorer.Failure = new InvalidOperationException("libtorch: secret internal detail");
+
+        using var failed = await Post(server, """{"inputs": ["a"]}""");
+
+        // MLflow's invocations(): an exception from predict is BAD_REQUEST "Encountered an unexpected error while evaluating the model".
+        await AssertMlflowError(failed, HttpStatusCode.BadRequest, "BAD_REQUEST", "unexpected error while evaluating the model");
+        Assert.DoesNotContain("secret internal detail", await failed.Content.ReadAsStringAsync());
+        _scorer.Failure = null;
+        using var recovered = await Post(server, """{"inputs": ["a"]}""");
+        AssertPredictions(await Json(recovered), ["a"]);
+    }
+
+    [Fact]
     public async Task Invocations_AnswersAnotherContentTypeWith415()
     {
         await using var server = await ScoringServer.StartAsync(_scorer, Options());
