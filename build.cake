@@ -102,6 +102,17 @@ Task("Predict")
         imdbx.Run(arguments.ToArray());
     });
 
+Task("Serve")
+    .Description("Serves a model over HTTP with MLflow's scoring protocol (POST /invocations) until Ctrl-C: --model=<model or run folder>, else the experiment's; --host=, --port=.")
+    .IsDependentOn("BuildCli")
+    .Does(() =>
+    {
+        var arguments = new List<string>(HasArgument("model") ? new[] { "serve", "--model", Argument<string>("model") } : ImdbxArguments("serve", force: false, json: false));
+        foreach (var name in new[] { "host", "port" }.Where(HasArgument))
+            arguments.AddRange(new[] { "--" + name, Argument<string>(name) });
+        imdbx.Run(arguments.ToArray());
+    });
+
 Task("Sweep")
     .Description("Runs every pending trial of a sweep spec (child MLflow runs under one parent), then the trials sorted by the metric.")
     .IsDependentOn("BuildCli")

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using ImdbExperiments.Runs;
-using ImdbExperiments.Specs;
-using ImdbExperiments.Stages;
 using ImdbExperiments.Training;
 
 namespace ImdbExperiments.Cli;
@@ -17,8 +14,8 @@ static class PredictCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "A fine-tuned Hugging Face model folder (config.json, vocab.txt, model.safetensors)." };
-        var experiment = new Option<string?>("--experiment", "-e") { Description = "Use the model this experiment trains (and its tokenizer settings)." };
+        var model = ModelResolution.ModelOption();
+        var experiment = ModelResolution.ExperimentOption();
         var texts = new Option<string[]>("--text") { Description = "A text to score (repeatable)." };
         var file = new Option<string?>("--file") { Description = "A file of texts, one per line ('-' for standard input)." };
         var maxLength = new Option<int?>("--max-length") { Description = "Tokens per text including [CLS]/[SEP] (default: the experiment's, else the model's limit)." };
@@ -32,26 +29,8 @@ static class PredictCommand
             var inputs = PredictInputs.Read(result.GetValue(texts) ?? [], result.GetValue(file));
             if (inputs.Count == 0) throw new ArgumentException("Nothing to score: give --text \"...\" (repeatable) or --file reviews.txt.");
 
-            var options = new SentimentPredictorOptions { BatchSize = result.GetValue(batchSize), MaxLength = result.GetValue(maxLength) };
-            string folder;
-            if (result.GetValue(model) is { } modelFolder)
-            {
-                folder = UserFile.RequireDirectory(modelFolder, "--model");
-            }
-            else if (result.GetValue(experiment) is not null)
-            {
-                var context = StageCommands.CreateContext(result, experiment) with { Log = Console.Error };
-                // A model not trained yet is trained as a recorded run, exactly as the Train target would.
-                var train = new Pipeline(PipelineStages.Create(), context with { Log = TextWriter.Null }).TryGetCached("train")
-                            ?? (await ExperimentRun.RunAsync(context, evaluate: false, cancellationToken)).Train;
-                folder = train.PathOf(TrainStage.ModelFolder);
-                options = FromSpec(SpecCommands.LoadSpec(result, experiment).Spec, options);
-            }
-            else
-            {
-                throw new ArgumentException("Say which model: --model <folder> or --experiment <spec>.");
-            }
-
+            var (folder, options) = await ModelResolution.ResolveAsync(result, model, experiment,
+                new SentimentPredictorOptions { BatchSize = result.GetValue(batchSize), MaxLength = result.GetValue(maxLength) }, cancellationToken);
             using var predictor = SentimentPredictor.Load(folder, options);
             var predictions = predictor.Predict(inputs, cancellationToken: cancellationToken);
             var json = result.GetValue(CommonOptions.Json);
@@ -66,18 +45,6 @@ static class PredictCommand
         }));
         return command;
     }
-
-    /// <summary>The tokenization the experiment trained with.</summary>
-    static SentimentPredictorOptions FromSpec(ExperimentSpec spec, SentimentPredictorOptions options) => options with
-    {
-        MaxLength = options.MaxLength ?? spec.Tokenizer.MaxLength,
-        Truncation = TokenizeStage.Truncation(spec.Tokenizer.Truncation),
-        HeadTokens = spec.Tokenizer.HeadTokens,
-        StripHtml = spec.Tokenizer.StripHtml,
-        Lowercase = spec.Tokenizer.Lowercase,
-        Device = spec.Training.Device,
-        Precision = spec.Training.Precision,
-    };
 
     static string Preview(string text) => text.Length <= 70 ? text : text[..67] + "...";
 }

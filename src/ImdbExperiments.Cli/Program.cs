@@ -24,6 +24,7 @@ foreach (var stage in StageCommands.Stages)
 root.Subcommands.Add(ExperimentCommands.Create("train", "Fine-tune the model (after every stage it needs), recording the run in artifacts/runs and MLflow."));
 root.Subcommands.Add(ExperimentCommands.Create("evaluate", "Train if needed, then evaluate on the test split: metrics.json and predictions.csv."));
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(SweepCommands.Create());
 root.Subcommands.Add(ReportCommands.Compare());
 root.Subcommands.Add(ReportCommands.Report());

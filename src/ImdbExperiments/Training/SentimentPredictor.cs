@@ -96,7 +96,10 @@ public sealed class SentimentPredictor : IDisposable
             var sum = 0.0;
             for (var k = 0; k < classes; k++)
                 sum += probabilities[k] = Math.Exp((double)row[k] - row[best]);
-            predictions[i] = new SentimentPrediction(Labels[best], probabilities[best] / sum, best);
+            var normalized = new double[classes];
+            for (var k = 0; k < classes; k++)
+                normalized[k] = probabilities[k] / sum;
+            predictions[i] = new SentimentPrediction(Labels[best], normalized[best], best) { Probabilities = normalized };
         }
         return predictions;
     }
