@@ -45,7 +45,7 @@ internal static class DelimitedTableReader
             if (row.Fields.Count != names.Length)
             {
                 yield return new TableRow(record, where, null, null, null,
-                    new TableRowError(null, $"has {row.Fields.Count} fields, the header has {names.Length}"));
+                    new TableRowError(null, $"the row has {row.Fields.Count} fields, the header has {names.Length}"));
                 continue;
             }
 
@@ -163,11 +163,15 @@ internal static class DelimitedTableReader
                     {
                         quoted = wasQuoted = true;
                     }
-                    else
+                    else if (closed || b == '"')
                     {
                         malformed ??= closed
                             ? $"field {fields.Count + 1} has text after its closing quote; a quote inside a quoted field is written \"\""
                             : $"field {fields.Count + 1} has a quote inside an unquoted field; quote the whole field and double the quote";
+                        Append(b, start, fields.Count);
+                    }
+                    else
+                    {
                         Append(b, start, fields.Count);
                     }
 

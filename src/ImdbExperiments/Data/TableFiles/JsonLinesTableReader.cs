@@ -52,7 +52,7 @@ internal static class JsonLinesTableReader
         if (!Utf8.IsValid(line))
         {
             Utf8.ToUtf16(line, new char[line.Length], out int valid, out _, replaceInvalidSequences: false);
-            return Bad(null, $"is not valid UTF-8 (first bad byte at offset {valid} of the line); save the file as UTF-8");
+            return Bad(null, $"the line is not valid UTF-8 (first bad byte at offset {valid} of the line); save the file as UTF-8");
         }
 
         JsonDocument document;
@@ -62,14 +62,14 @@ internal static class JsonLinesTableReader
         }
         catch (JsonException e)
         {
-            return Bad(null, $"is not valid JSON ({e.Message.Split(" LineNumber")[0].TrimEnd()})");
+            return Bad(null, $"the line is not valid JSON ({e.Message.Split(" LineNumber")[0].TrimEnd()})");
         }
 
         using (document)
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                return Bad(null, $"is a JSON {root.ValueKind.ToString().ToLowerInvariant()}; each line must be one JSON object");
+                return Bad(null, $"the line is a JSON {root.ValueKind.ToString().ToLowerInvariant()}; each line must be one JSON object");
 
             TableRowError? error = null;
             string? String(string? key, bool integerAllowed)

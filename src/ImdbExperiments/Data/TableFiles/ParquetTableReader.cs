@@ -6,7 +6,7 @@ namespace ImdbExperiments.Data.TableFiles;
 
 /// <summary>
 /// Parquet through Parquet.Net, one row group at a time (a row group is the unit Parquet compresses, so that is
-/// the bound on memory); only the named columns are read. Strings are read as bytes and checked as UTF-8 here.
+/// the bound on memory); only the named columns are read. Parquet.Net decodes the UTF-8 strings.
 /// </summary>
 internal static class ParquetTableReader
 {
@@ -55,21 +55,17 @@ internal static class ParquetTableReader
                 for (int r = 0; r < rows; r++)
                 {
                     record++;
-                    TableRowError? error = null;
-                    string? Value(Column column, string name, int index)
+                    string? Value(Column column, int index)
                     {
                         if (column.Integers is { } integers) return integers[index] is { } n ? TableCells.Label(n).Text : null;
-                        if (column.Strings is not { } strings || strings[index] is not { Length: > 0 } bytes) return null;
-                        var value = TableCells.Decode(bytes, out var problem);
-                        if (problem is not null) error ??= new TableRowError(name, problem);
-                        return value;
+                        return column.Strings is { } strings && strings[index] is { Length: > 0 } value ? value : null;
                     }
 
-                    var textValue = Value(texts, columns.Text, r);
-                    var labelValue = Value(labels, columns.Label, r);
-                    var idValue = id is null ? null : Value(ids, columns.Id!, r);
+                    var textValue = Value(texts, r);
+                    var labelValue = Value(labels, r);
+                    var idValue = id is null ? null : Value(ids, r);
                     yield return new TableRow(record, $"row {record}", idValue, textValue,
-                        labelValue is null ? null : TableCells.Label(labelValue), error);
+                        labelValue is null ? null : TableCells.Label(labelValue), null);
                 }
             }
         }
@@ -80,21 +76,24 @@ internal static class ParquetTableReader
         var field = fields.FirstOrDefault(f => f.Name == name && f.Path.ToList().Count == 1)
             ?? throw new TableFileException(path, $"{path}: no top-level column '{name}' ({key}); its columns are {string.Join(", ", fields.Take(20).Select(f => $"'{f.Path}'"))}.");
         bool integer = field.ClrType == typeof(int) || field.ClrType == typeof(long);
-        if (field.IsArray || !(field.ClrType == typeof(string) || (integerAllowed && integer)))
+        if (field.IsArray || !(IsText(field) || (integerAllowed && integer)))
             throw new TableFileException(path, $"{path}: column '{name}' ({key}) holds {(field.IsArray ? "lists" : field.ClrType.Name)}; expected {(integerAllowed ? "strings or 32/64-bit integers" : "strings")}.");
         return field;
     }
 
-    sealed record Column(byte[]?[]? Strings, long?[]? Integers)
+    /// <summary>Parquet.Net 6 surfaces a UTF-8 column as ReadOnlyMemory&lt;char&gt; (older files and writers: string).</summary>
+    static bool IsText(DataField field) => field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>);
+
+    sealed record Column(string?[]? Strings, long?[]? Integers)
     {
         public static Column Empty { get; } = new(null, null);
     }
 
     static async Task<Column> ReadAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken cancellationToken)
     {
-        if (field.ClrType == typeof(string))
+        if (IsText(field))
         {
-            var strings = new byte[]?[rows];
+            var strings = new string?[rows];
             await group.ReadAsync(field, strings.AsMemory()!, null, cancellationToken);
             return new Column(strings, null);
         }

@@ -60,9 +60,9 @@ public static class TableIngester
             if (error is not null)
             {
                 var column = error.Column is null ? "" : $", column '{error.Column}'";
-                var what = error.Column is null ? "the row" : "the value";
+                var what = error.Column is null ? "" : "the value ";
                 if (!request.SkipBadRows)
-                    throw new TableFileException(source.Path, $"{source.Path} {row.Where}{column}: {what} {error.Problem}. (Fix the row, or set data.on_bad_row: skip to drop bad rows.)");
+                    throw new TableFileException(source.Path, $"{source.Path} {row.Where}{column}: {what}{error.Problem}. (Fix the row, or set data.on_bad_row: skip to drop bad rows.)");
                 skipped.Add($"{Path.GetFileName(source.Path)} {row.Where}");
                 continue;
             }
