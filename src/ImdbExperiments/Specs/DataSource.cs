@@ -5,4 +5,5 @@ public enum DataSource
 {
     Imdb,
     Synthetic,
+    Files,
 }

@@ -6,8 +6,34 @@ public sealed record DataSpec
     public const string ImdbUrl = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz";
     public const string ImdbSha256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe";
 
-    [SpecKey("source"), SpecDoc("imdb: the Maas et al. archive; synthetic: generated reviews for tests and smoke runs.")]
+    [SpecKey("source"), SpecDoc("imdb: the Maas et al. archive; synthetic: generated reviews for tests and smoke runs; files: your own table files (data.files).")]
     public DataSource Source { get; init; } = DataSource.Imdb;
+
+    // data.source: files — one block, read by fetch and ingest (Data/TableFiles/).
+    [SpecKey("files"), SpecDoc("Your own labelled table files, used when source is files.")]
+    public TableFilesSpec Files { get; init; } = new();
+
+    [SpecKey("format"), SpecDoc("Format of data.files; null = from the extension (.csv, .tsv, .jsonl or .ndjson, .parquet).")]
+    public DataFormat? Format { get; init; }
+
+    [SpecKey("text_column"), SpecPattern(TableFilesSpec.ColumnName, TableFilesSpec.ColumnNameDescription)]
+    [SpecDoc("Column (CSV/TSV header, JSON key, Parquet field) holding the text.")]
+    public string TextColumn { get; init; } = "text";
+
+    [SpecKey("label_column"), SpecPattern(TableFilesSpec.ColumnName, TableFilesSpec.ColumnNameDescription)]
+    [SpecDoc("Column holding the label: integers or strings; exactly two distinct labels, mapped to 0/1 in sorted order.")]
+    public string LabelColumn { get; init; } = "label";
+
+    [SpecKey("id_column"), SpecPattern(TableFilesSpec.ColumnName, TableFilesSpec.ColumnNameDescription)]
+    [SpecDoc("Column holding a unique id; null = the 1-based record number (ids train/<n>, test/<n>).")]
+    public string? IdColumn { get; init; }
+
+    [SpecKey("test_fraction"), SpecRange(Min = 0, Max = 1, MinExclusive = true, MaxExclusive = true)]
+    [SpecDoc("Without data.files.test: fraction of data.files.train carved out as the test split, stratified by label, from the seed.")]
+    public double TestFraction { get; init; } = 0.2;
+
+    [SpecKey("on_bad_row"), SpecDoc("error: a bad row stops ingest, naming file, row and column; skip: bad rows are dropped and counted.")]
+    public BadRowPolicy OnBadRow { get; init; } = BadRowPolicy.Error;
 
     [SpecKey("url"), SpecPattern(SpecPatterns.HttpUrl, SpecPatterns.HttpUrlDescription)]
     [SpecDoc("Where the archive is downloaded from.")]

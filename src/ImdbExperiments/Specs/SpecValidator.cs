@@ -10,6 +10,7 @@ internal static class SpecValidator
         ValidateModelSource(spec.Model, binder);
         ValidateShapes(spec, binder);
         ValidateTagKeys(spec.Tracking, binder);
+        ValidateTableFiles(spec.Data, binder);
         if (spec.Sweep is not null && !binder.Failed.Any(k => k == "sweep" || k.StartsWith("sweep.", StringComparison.Ordinal)))
         {
             ValidateSweep(spec.Sweep, binder);
@@ -41,6 +42,16 @@ internal static class SpecValidator
             var where = set.Select(k => $"{(k == "init" ? "init: random" : k)} ({Describe(binder.OriginOf($"model.{k}"), binder.WorkingDirectory)})");
             binder.Error(binder.OriginOf($"model.{set[^1]}"), "model", null,
                 $"exactly one model source may be set, got {string.Join(", ", where)}; set the others to null (or init to pretrained)", allowed);
+        }
+    }
+
+    /// <summary>data.source: files reads data.files.train; without it there is nothing to ingest.</summary>
+    private static void ValidateTableFiles(DataSpec data, SpecBinder binder)
+    {
+        if (data.Source == DataSource.Files && data.Files.Train is null && Bound(binder, "data.source", "data.files.train"))
+        {
+            binder.Error(binder.OriginOf("data.source"), "data.files.train", null,
+                "data.source is files but data.files.train is not set", ["a path to a .csv, .tsv, .jsonl or .parquet file"]);
         }
     }
 

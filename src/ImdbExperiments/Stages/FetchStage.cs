@@ -25,6 +25,7 @@ public sealed class FetchStage : Stage
     public override JsonNode? Inputs(PipelineContext context)
     {
         var data = context.Spec.Spec.Data;
+        if (data.Source == DataSource.Files) return TableFilesFetch.Inputs(context);
         if (data.Source == DataSource.Synthetic)
         {
             return new JsonObject
@@ -56,6 +57,12 @@ public sealed class FetchStage : Stage
     public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
         var data = context.Spec.Spec.Data;
+        if (data.Source == DataSource.Files)
+        {
+            await TableFilesFetch.BuildAsync(context, output, cancellationToken);
+            return;
+        }
+
         FetchResult result;
         string recordedPath;
         if (data.Source == DataSource.Synthetic)
@@ -108,7 +115,9 @@ public sealed class FetchStage : Stage
         $"({(long?)output.Manifest.Summary["size"] / 1e6:0.0} MB, {(string?)output.Manifest.Summary["source"]})";
 
     public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) =>
-        new Dictionary<string, string> { ["archive"] = ArchivePath(output), ["record"] = output.PathOf(RecordFileName) };
+        File.Exists(output.PathOf(TableFilesFetch.RecordFileName))
+            ? TableFilesFetch.Read(output).ToDictionary(f => f.Role, f => f.Path)
+            : new Dictionary<string, string> { ["archive"] = ArchivePath(output), ["record"] = output.PathOf(RecordFileName) };
 
     /// <summary>The verified archive: in the stage folder, or the user's own file where it is.</summary>
     public static string ArchivePath(StageOutput fetch)

@@ -15,7 +15,7 @@ public sealed class IngestStage : Stage
     public override int FormatVersion => 1;
     public override IReadOnlyList<string> Upstream => ["fetch"];
 
-    public override JsonNode? Inputs(PipelineContext context) => new JsonObject
+    public override JsonNode? Inputs(PipelineContext context) => context.Spec.Spec.Data.Source == DataSource.Files ? TableFilesIngest.Inputs(context) : new JsonObject
     {
         ["dedupe"] = JsonNode.Parse(context.Spec.Subset("data.dedupe"))!["data.dedupe"]!.DeepClone(),
         ["partial"] = IsPartial(context.Spec.Spec.Data),
@@ -24,6 +24,12 @@ public sealed class IngestStage : Stage
     public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
         var fetch = upstream["fetch"];
+        if (context.Spec.Spec.Data.Source == DataSource.Files)
+        {
+            await TableFilesIngest.BuildAsync(context, output, fetch, cancellationToken);
+            return;
+        }
+
         var archive = FetchStage.ArchivePath(fetch);
         // An archive inside the fetch output is covered by its manifest; only a user's own file can have changed since.
         if (!archive.StartsWith(fetch.Directory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
@@ -55,6 +61,8 @@ public sealed class IngestStage : Stage
     {
         var s = output.Manifest.Summary;
         var written = s["written"]!;
+        if (s["labels"] is not null)
+            return TableFilesIngest.Describe(s);
         return $"{(int)s["reviews"]!:N0} reviews (train {(int)written["train_neg"]!:N0}/{(int)written["train_pos"]!:N0}, " +
                $"test {(int)written["test_neg"]!:N0}/{(int)written["test_pos"]!:N0} neg/pos), " +
                $"{(int)s["repeated_files"]!:N0} repeated texts, {(int)s["removed_by_dedupe"]!:N0} removed";

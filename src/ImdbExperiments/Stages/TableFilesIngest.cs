@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using ImdbExperiments.Caching;
+using ImdbExperiments.Data.TableFiles;
+using ImdbExperiments.Specs;
+
+namespace ImdbExperiments.Stages;
+
+/// <summary>ingest for data.source: files: the tables fetch verified, read by <see cref="TableIngester"/> into reviews.jsonl.</summary>
+internal static class TableFilesIngest
+{
+    /// <summary>What the output depends on beyond fetch's key (the files' hashes): formats, columns, bad-row policy, and the carve-out.</summary>
+    public static JsonNode Inputs(PipelineContext context)
+    {
+        var data = context.Spec.Spec.Data;
+        var inputs = new JsonObject
+        {
+            ["train_format"] = TableFormats.Name(Format(context, "train", data.Files.Train!)),
+            ["text_column"] = data.TextColumn,
+            ["label_column"] = data.LabelColumn,
+            ["id_column"] = data.IdColumn,
+            ["on_bad_row"] = data.OnBadRow == BadRowPolicy.Skip ? "skip" : "error",
+        };
+        if (data.Files.Test is { } test) inputs["test_format"] = TableFormats.Name(Format(context, "test", test));
+        else
+        {
+            inputs["test_fraction"] = data.TestFraction;
+            inputs["seed"] = context.Spec.Spec.Seed;
+        }
+
+        return inputs;
+    }
+
+    public static async Task BuildAsync(PipelineContext context, StageBuildContext output, StageOutput fetch, CancellationToken cancellationToken)
+    {
+        var data = context.Spec.Spec.Data;
+        var files = TableFilesFetch.Read(fetch).ToDictionary(f => f.Role);
+        foreach (var file in files.Values)
+        {
+            // The tables live outside the cache: make sure each is still the file that fetch hashed.
+            var actual = TableFilesFetch.Sha256(file.Path);
+            if (actual != file.Sha256)
+                throw new InvalidDataException($"The table '{file.Path}' (data.files.{file.Role}) changed since it was fetched: its SHA-256 is {actual}, fetch recorded {file.Sha256}. Run again.");
+        }
+
+        TableSource Source(string role) => new(files[role].Path, Format(context, role, files[role].Path));
+        var request = new TableIngestRequest(
+            Source("train"), files.ContainsKey("test") ? Source("test") : null,
+            new TableColumns(data.TextColumn, data.LabelColumn, data.IdColumn),
+            data.OnBadRow == BadRowPolicy.Skip, data.TestFraction, context.Spec.Spec.Seed);
+        var result = await TableIngester.IngestAsync(request, output.PathOf(IngestStage.ReviewsFileName), cancellationToken);
+        if (result.Skipped > 0)
+            context.Log.WriteLine($"ingest  skipped {result.Skipped:N0} bad row{(result.Skipped == 1 ? "" : "s")} (data.on_bad_row: skip): {string.Join(", ", result.FirstSkipped)}{(result.Skipped > result.FirstSkipped.Count ? ", ..." : "")}");
+
+        var summary = output.Summary;
+        summary["archive_sha256"] = (string?)fetch.Manifest.Summary["sha256"];
+        summary["reviews_sha256"] = result.Sha256;
+        summary["reviews"] = result.Written.Total;
+        summary["written"] = new JsonObject
+        {
+            ["train_neg"] = result.Written.TrainNegative,
+            ["train_pos"] = result.Written.TrainPositive,
+            ["test_neg"] = result.Written.TestNegative,
+            ["test_pos"] = result.Written.TestPositive,
+        };
+        // Label 0 and 1 in order: what id2label can name them.
+        summary["labels"] = new JsonArray([.. result.Labels.Select(l => (JsonNode)l)]);
+        summary["label_type"] = result.IntegerLabels ? "integer" : "string";
+        summary["test_carved"] = !files.ContainsKey("test");
+        summary["skipped_rows"] = result.Skipped;
+        summary["first_skipped_rows"] = new JsonArray([.. result.FirstSkipped.Select(l => (JsonNode)l)]);
+    }
+
+    public static string Describe(JsonObject summary)
+    {
+        var written = summary["written"]!;
+        var labels = summary["labels"]!.AsArray().Select(l => (string)l!).ToArray();
+        return $"{(int)summary["reviews"]!:N0} rows (train {(int)written["train_neg"]!:N0}/{(int)written["train_pos"]!:N0}, " +
+               $"test {(int)written["test_neg"]!:N0}/{(int)written["test_pos"]!:N0} {labels[0]}/{labels[1]}), {(int)summary["skipped_rows"]!:N0} skipped";
+    }
+
+    /// <summary>data.format, else the file's extension; an extension that names no format is an error saying what to set.</summary>
+    static TableFormat Format(PipelineContext context, string role, string path)
+    {
+        if (context.Spec.Spec.Data.Format is { } format)
+        {
+            return format switch
+            {
+                DataFormat.Csv => TableFormat.Csv,
+                DataFormat.Tsv => TableFormat.Tsv,
+                DataFormat.Jsonl => TableFormat.Jsonl,
+                _ => TableFormat.Parquet,
+            };
+        }
+
+        return TableFormats.FromExtension(path) ?? throw new InvalidDataException(
+            $"{context.Spec.SourcePath}: data.files.{role} '{Path.GetFileName(path)}' has extension '{Path.GetExtension(path)}', which names no format; set data.format to csv, tsv, jsonl or parquet.");
+    }
+}
