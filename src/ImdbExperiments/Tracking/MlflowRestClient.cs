@@ -1,56 +1,29 @@
-using System.Buffers;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
+using static ImdbExperiments.Tracking.MlflowBatches;
+using static ImdbExperiments.Tracking.MlflowJson;
 
 namespace ImdbExperiments.Tracking;
 
 /// <summary>
-/// A client for MLflow's REST API 2.0 (an <c>http://</c> or <c>https://</c> tracking URI). Requests are retried
-/// with exponential backoff on 429, 5xx, connection failures and timeouts, never on other 4xx. Batches are
-/// validated and split to MLflow's limits before sending; MLflow's <c>error_code</c> and <c>message</c> end up
-/// in <see cref="TrackingException"/>. Tolerates what real servers do: omitted empty fields (<c>{}</c> for a
-/// search without hits), <c>run_uuid</c> instead of <c>run_id</c>, and a changed param inside log-batch answered
-/// with 500 INTERNAL_ERROR by file-store-backed servers.
+/// A client for MLflow's REST API 2.0 (an <c>http://</c> or <c>https://</c> tracking URI): the endpoints and their JSON.
+/// Sending, retries (429, 5xx, connection failures and timeouts, never other 4xx), credentials and error lines are
+/// <see cref="MlflowHttpTransport"/>'s; cutting log-batch to MLflow's limits and isolating a refused entity are
+/// <see cref="MlflowBatches"/>'. Tolerates what real servers do: omitted empty fields (<c>{}</c> for a search without
+/// hits), <c>run_uuid</c> instead of <c>run_id</c>, and a changed param inside log-batch answered with 500
+/// INTERNAL_ERROR by file-store-backed servers.
 /// </summary>
 public sealed class MlflowRestClient : ITrackingBackend
 {
     private const int MetricHistoryPageSize = 25_000;
     private const int SearchPageSize = 1000;
-    // Room for the envelope ({"run_id": ..., "metrics": [...]}) under MLflow's 1e6-byte request limit.
-    private const int ChunkByteBudget = MlflowLimits.MaxBatchRequestBytes - 10_000;
 
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
+    private readonly MlflowHttpTransport _transport;
 
-    private readonly HttpClient _http;
-    private readonly Uri _baseUri;
-    private readonly MlflowCredentials? _credentials;
-    private readonly ResiliencePipeline<RestResponse> _pipeline;
-    private readonly ResiliencePipeline<RestResponse> _artifactPipeline;
+    public MlflowRestClient(string trackingUri, MlflowCredentials? credentials = null, MlflowRestClientOptions? options = null, HttpMessageHandler? handler = null) =>
+        _transport = new MlflowHttpTransport(trackingUri, credentials, options ?? new MlflowRestClientOptions(), handler);
 
-    public MlflowRestClient(string trackingUri, MlflowCredentials? credentials = null, MlflowRestClientOptions? options = null, HttpMessageHandler? handler = null)
-    {
-        options ??= new MlflowRestClientOptions();
-        if (!Uri.TryCreate(trackingUri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"Tracking URI '{TrackingUri.Redact(trackingUri)}' is not an http:// or https:// address of an MLflow server.", nameof(trackingUri));
-        var builder = new UriBuilder(parsed) { UserName = "", Password = "", Query = "", Fragment = "" };
-        if (!builder.Path.EndsWith('/'))
-            builder.Path += "/";
-        _baseUri = builder.Uri;
-        _credentials = credentials;
-        _http = new HttpClient(handler ?? CreateHandler(options.InsecureTls ?? false), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        _pipeline = BuildPipeline(options, options.AttemptTimeout);
-        _artifactPipeline = BuildPipeline(options, options.ArtifactAttemptTimeout);
-    }
-
-    public string DisplayUri => _baseUri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+    public string DisplayUri => _transport.DisplayUri;
 
     public async Task<string?> GetExperimentIdByNameAsync(string name, CancellationToken cancellationToken = default)
     {
@@ -177,10 +150,7 @@ public sealed class MlflowRestClient : ITrackingBackend
 
     public async Task<IReadOnlyList<RejectedEntity>> LogBatchAsync(string runId, IReadOnlyList<Metric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags, CancellationToken cancellationToken = default)
     {
-        var (goodMetrics, goodParams, goodTags, rejected) = MlflowLimits.Partition(metrics, parameters, tags);
-        foreach (var chunk in Chunk(goodMetrics, goodParams, goodTags))
-            await SendIsolatingRejectsAsync(runId, chunk, rejected, cancellationToken);
-        return rejected;
+        return await MlflowBatches.LogAsync(metrics, parameters, tags, (chunk, token) => SendChunkAsync(runId, chunk, token), cancellationToken);
     }
 
     public async Task SetExperimentTagAsync(string experimentId, RunTag tag, CancellationToken cancellationToken = default)
@@ -398,7 +368,7 @@ public sealed class MlflowRestClient : ITrackingBackend
         await CallAsync(HttpMethod.Patch, $"logged-models/{EscapeSegment(modelId)}", body, null, cancellationToken);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _transport.Dispose();
 
     /// <summary>Where the server's artifact proxy takes a file of this run (PUT /api/2.0/mlflow-artifacts/artifacts/...).</summary>
     internal Uri ArtifactUploadUri(RunInfo run, string relativePath)
@@ -414,12 +384,12 @@ public sealed class MlflowRestClient : ITrackingBackend
                 rest = slash < 0 ? "" : rest[slash..];
             }
             var root = string.Join('/', rest.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(EscapeSegment));
-            return new Uri(_baseUri, "api/2.0/mlflow-artifacts/artifacts/" + (root.Length > 0 ? root + "/" : "") + path);
+            return new Uri(_transport.BaseUri, "api/2.0/mlflow-artifacts/artifacts/" + (root.Length > 0 ? root + "/" : "") + path);
         }
         if (location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
             return new Uri(location.TrimEnd('/') + "/" + path);
         if (location.Length == 0)
-            return new Uri(_baseUri, $"api/2.0/mlflow-artifacts/artifacts/{EscapeSegment(run.ExperimentId)}/{EscapeSegment(run.RunId)}/artifacts/{path}");
+            return new Uri(_transport.BaseUri, $"api/2.0/mlflow-artifacts/artifacts/{EscapeSegment(run.ExperimentId)}/{EscapeSegment(run.RunId)}/artifacts/{path}");
         var scheme = location.Contains(':', StringComparison.Ordinal) ? location[..location.IndexOf(':', StringComparison.Ordinal)] + ":" : location;
         throw new TrackingException(
             $"Run {run.RunId} stores artifacts at '{TrackingUri.Redact(location)}' ({scheme}), which this client cannot write and {DisplayUri} does not proxy; " +
@@ -428,94 +398,19 @@ public sealed class MlflowRestClient : ITrackingBackend
             DeferredArtifacts.UnreachableErrorCode);
     }
 
-    internal sealed record LogBatchChunk(List<Metric> Metrics, List<Param> Parameters, List<RunTag> Tags)
-    {
-        public int Count => Metrics.Count + Parameters.Count + Tags.Count;
-
-        public (LogBatchChunk First, LogBatchChunk Second) Halve()
-        {
-            var all = Parameters.Cast<object>().Concat(Metrics).Concat(Tags).ToList();
-            var half = all.Count / 2;
-            return (FromEntities(all.Take(half)), FromEntities(all.Skip(half)));
-        }
-
-        public RejectedEntity Reject(string reason) =>
-            Parameters.Count == 1 ? new("param", Parameters[0].Key, reason)
-            : Metrics.Count == 1 ? new("metric", Metrics[0].Key, reason)
-            : new("tag", Tags[0].Key, reason);
-
-        private static LogBatchChunk FromEntities(IEnumerable<object> entities)
-        {
-            var list = entities.ToList();
-            return new(list.OfType<Metric>().ToList(), list.OfType<Param>().ToList(), list.OfType<RunTag>().ToList());
-        }
-    }
-
-    /// <summary>Params first, then metrics, then tags, each request within MLflow's count and size limits.</summary>
-    internal static List<LogBatchChunk> Chunk(IReadOnlyList<Metric> metrics, IReadOnlyList<Param> parameters, IReadOnlyList<RunTag> tags)
-    {
-        var chunks = new List<LogBatchChunk>();
-        var current = new LogBatchChunk([], [], []);
-        var bytes = 0;
-        void Add(int size, Func<LogBatchChunk, bool> fits, Action<LogBatchChunk> add)
-        {
-            if (current.Count > 0 && (!fits(current) || current.Count >= MlflowLimits.MaxEntitiesPerBatch || bytes + size > ChunkByteBudget))
-            {
-                chunks.Add(current);
-                current = new LogBatchChunk([], [], []);
-                bytes = 0;
-            }
-            add(current);
-            bytes += size;
-        }
-        foreach (var param in parameters)
-            Add(EntitySize(param.Key, param.Value), chunk => chunk.Parameters.Count < MlflowLimits.MaxParamsPerBatch, chunk => chunk.Parameters.Add(param));
-        foreach (var metric in metrics)
-            Add(EntitySize(metric.Key, "") + 64, chunk => chunk.Metrics.Count < MlflowLimits.MaxMetricsPerBatch, chunk => chunk.Metrics.Add(metric));
-        foreach (var tag in tags)
-            Add(EntitySize(tag.Key, tag.Value), chunk => chunk.Tags.Count < MlflowLimits.MaxTagsPerBatch, chunk => chunk.Tags.Add(tag));
-        if (current.Count > 0)
-            chunks.Add(current);
-        return chunks;
-    }
-
-    private static int EntitySize(string key, string value) =>
-        Json(writer => WriteKeyValueFields(writer, key, value)).Length + 1;
-
-    // A chunk MLflow refuses as a whole for one bad entity is split until the bad one is alone; the rest is logged.
-    private async Task SendIsolatingRejectsAsync(string runId, LogBatchChunk chunk, List<RejectedEntity> rejected, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await SendChunkAsync(runId, chunk, cancellationToken);
-        }
-        catch (TrackingException exception) when (!exception.IsTransient && (exception.IsParamConflict || exception.ErrorCode == "INVALID_PARAMETER_VALUE"))
-        {
-            if (chunk.Count == 1)
-            {
-                rejected.Add(chunk.Reject(exception.Message));
-                return;
-            }
-            var (first, second) = chunk.Halve();
-            await SendIsolatingRejectsAsync(runId, first, rejected, cancellationToken);
-            await SendIsolatingRejectsAsync(runId, second, rejected, cancellationToken);
-        }
-    }
-
     private async Task SendChunkAsync(string runId, LogBatchChunk chunk, CancellationToken cancellationToken)
     {
         var metrics = chunk.Metrics;
-        var attempt = 0;
-        var response = await ExecuteAsync(_pipeline, "runs/log-batch", async token =>
+        await _transport.SendRebuildingAsync(HttpMethod.Post, "runs/log-batch", async (attempt, token) =>
         {
             // A retry after a timeout or a 5xx may follow a request the server did apply: drop the points it already has.
-            if (attempt++ > 0 && metrics.Count > 0)
+            if (attempt > 0 && metrics.Count > 0)
             {
                 metrics = await WithoutStoredMetricsAsync(runId, metrics, token);
                 if (metrics.Count == 0 && chunk.Parameters.Count == 0 && chunk.Tags.Count == 0)
-                    return new RestResponse(200, "{}", null, null);
+                    return null;
             }
-            var body = Json(writer =>
+            return Json(writer =>
             {
                 writer.WriteString("run_id", runId);
                 writer.WriteStartArray("metrics");
@@ -531,9 +426,7 @@ public sealed class MlflowRestClient : ITrackingBackend
                     WriteKeyValue(writer, tag.Key, tag.Value);
                 writer.WriteEndArray();
             });
-            return await SendOnceAsync(HttpMethod.Post, ApiUri("runs/log-batch", null), () => JsonContent(body), token);
         }, cancellationToken);
-        ThrowIfFailed(HttpMethod.Post, "runs/log-batch", response);
     }
 
     private async Task<List<Metric>> WithoutStoredMetricsAsync(string runId, List<Metric> metrics, CancellationToken cancellationToken)
@@ -544,10 +437,8 @@ public sealed class MlflowRestClient : ITrackingBackend
             string? pageToken = null;
             do
             {
-                var response = await SendOnceAsync(HttpMethod.Get, ApiUri("metrics/get-history", HistoryQuery(runId, key, pageToken)), null, cancellationToken);
-                if (response.Status is < 200 or >= 300)
-                    throw new HttpRequestException($"metrics/get-history answered HTTP {response.Status}", null, (HttpStatusCode)response.Status);
-                var json = Parse(HttpMethod.Get, "metrics/get-history", response.Body);
+                // Inside a log-batch attempt: a failure here retries that attempt.
+                var json = await _transport.CallOnceAsync(HttpMethod.Get, "metrics/get-history", HistoryQuery(runId, key, pageToken), cancellationToken);
                 stored.AddRange(ReadMetrics(json, key));
                 pageToken = ReadString(json, "next_page_token") is { Length: > 0 } token ? token : null;
             }
@@ -556,138 +447,11 @@ public sealed class MlflowRestClient : ITrackingBackend
         return metrics.Where(metric => !stored.Any(metric.IsSamePointAs)).ToList();
     }
 
-    private async Task UploadAsync(RunInfo run, string file, string relativePath, CancellationToken cancellationToken)
-    {
-        var uri = ArtifactUploadUri(run, relativePath);
-        var response = await ExecuteAsync(_artifactPipeline, "mlflow-artifacts/artifacts", token =>
-            SendOnceAsync(HttpMethod.Put, uri, () =>
-            {
-                var content = new StreamContent(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                return content;
-            }, token), cancellationToken);
-        ThrowIfFailed(HttpMethod.Put, "mlflow-artifacts/artifacts/" + relativePath, response);
-    }
+    private Task UploadAsync(RunInfo run, string file, string relativePath, CancellationToken cancellationToken) =>
+        _transport.UploadFileAsync(ArtifactUploadUri(run, relativePath), file, relativePath, cancellationToken);
 
-    private async Task<JsonElement> CallAsync(HttpMethod method, string endpoint, byte[]? body, string? query, CancellationToken cancellationToken)
-    {
-        var uri = ApiUri(endpoint, query);
-        var response = await ExecuteAsync(_pipeline, endpoint, token =>
-            SendOnceAsync(method, uri, body is null ? null : () => JsonContent(body), token), cancellationToken);
-        ThrowIfFailed(method, endpoint, response);
-        return Parse(method, endpoint, response.Body);
-    }
-
-    private async Task<RestResponse> ExecuteAsync(ResiliencePipeline<RestResponse> pipeline, string endpoint, Func<CancellationToken, Task<RestResponse>> send, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await pipeline.ExecuteAsync(async token => await send(token), cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception exception) when (exception is HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException)
-        {
-            throw new TrackingException($"MLflow server {DisplayUri} did not answer {endpoint}: {Describe(exception)}", isTransient: true, innerException: exception);
-        }
-    }
-
-    private async Task<RestResponse> SendOnceAsync(HttpMethod method, Uri uri, Func<HttpContent>? content, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, uri);
-        if (content is not null)
-            request.Content = content();
-        // Credentials go only to the tracking server itself, never to another host an artifact URI names.
-        if (_credentials is not null && Uri.Compare(uri, _baseUri, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
-            request.Headers.Authorization = _credentials.Header;
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        return new RestResponse((int)response.StatusCode, text, response.Headers.RetryAfter, response.Headers.Location);
-    }
-
-    private void ThrowIfFailed(HttpMethod method, string endpoint, RestResponse response)
-    {
-        if (response.Status is >= 200 and < 300)
-            return;
-        if (response.Status is >= 300 and < 400)
-            throw new TrackingException($"MLflow {endpoint} on {DisplayUri} was redirected to '{response.Location}'; set the tracking URI to the final address.", "BAD_REQUEST", response.Status);
-        string? errorCode = null;
-        string? message = null;
-        try
-        {
-            using var document = JsonDocument.Parse(response.Body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                errorCode = ReadString(document.RootElement, "error_code");
-                message = ReadString(document.RootElement, "message");
-            }
-        }
-        catch (JsonException)
-        {
-        }
-        message ??= response.Body.Length > 300 ? response.Body[..300] + "..." : response.Body;
-        var hint = response.Status switch
-        {
-            401 => " (set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)",
-            403 => " (the credentials are valid but lack permission for this experiment)",
-            404 when errorCode is null or "ENDPOINT_NOT_FOUND" => $" (is {DisplayUri} the address of an MLflow tracking server?)",
-            _ => "",
-        };
-        if (message.Contains("MLFLOW_ALLOW_FILE_STORE", StringComparison.Ordinal) || message.Contains("migrate-filestore", StringComparison.Ordinal))
-            hint += " (newer MLflow servers refuse ./mlruns file stores: start the server with MLFLOW_ALLOW_FILE_STORE=true or run `mlflow migrate-filestore`)";
-        throw new TrackingException(
-            $"MLflow {method} {endpoint} on {DisplayUri} failed with HTTP {response.Status} {errorCode ?? "(no error_code)"}: {message}{hint}",
-            errorCode, response.Status, IsTransient(response));
-    }
-
-    private static bool IsTransient(RestResponse response) =>
-        response.Status is 408 or 429 || (response.Status >= 500 && response.Status != 501 && !response.Body.Contains(TrackingException.ParamChangeMessage, StringComparison.Ordinal));
-
-    private static ResiliencePipeline<RestResponse> BuildPipeline(MlflowRestClientOptions options, TimeSpan attemptTimeout)
-    {
-        var builder = new ResiliencePipelineBuilder<RestResponse>();
-        if (options.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions<RestResponse>
-            {
-                MaxRetryAttempts = options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.BaseDelay,
-                MaxDelay = TimeSpan.FromSeconds(60),
-                ShouldHandle = arguments => ValueTask.FromResult(arguments.Outcome switch
-                {
-                    { Exception: OperationCanceledException } when arguments.Context.CancellationToken.IsCancellationRequested => false,
-                    { Exception: HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException } => true,
-                    { Result: { } result } => IsTransient(result),
-                    _ => false,
-                }),
-                DelayGenerator = arguments => ValueTask.FromResult(RetryAfter(arguments.Outcome.Result)),
-            });
-        }
-        builder.AddTimeout(attemptTimeout);
-        return builder.Build();
-    }
-
-    // Honour the server's Retry-After on 429/503, within reason.
-    private static TimeSpan? RetryAfter(RestResponse? response)
-    {
-        var header = response?.RetryAfter;
-        var delay = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-        return delay is { } d && d > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(d.Ticks, TimeSpan.FromSeconds(60).Ticks)) : null;
-    }
-
-    private static HttpMessageHandler CreateHandler(bool insecureTls)
-    {
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) };
-        if (insecureTls)
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        return handler;
-    }
-
-    private Uri ApiUri(string endpoint, string? query) => new(_baseUri, "api/2.0/mlflow/" + endpoint + (query is null ? "" : "?" + query));
+    private Task<JsonElement> CallAsync(HttpMethod method, string endpoint, byte[]? body, string? query, CancellationToken cancellationToken) =>
+        _transport.CallAsync(method, endpoint, body, query, cancellationToken);
 
     private static string Query(params (string Name, string Value)[] pairs) =>
         string.Join('&', pairs.Select(pair => Uri.EscapeDataString(pair.Name) + "=" + Uri.EscapeDataString(pair.Value)));
@@ -698,89 +462,6 @@ public sealed class MlflowRestClient : ITrackingBackend
             : Query(("run_id", runId), ("run_uuid", runId), ("metric_key", key), ("max_results", MetricHistoryPageSize.ToString(CultureInfo.InvariantCulture)), ("page_token", pageToken));
 
     private static string EscapeSegment(string segment) => Uri.EscapeDataString(segment);
-
-    private static ByteArrayContent JsonContent(byte[] body)
-    {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = JsonContentType;
-        return content;
-    }
-
-    private static byte[] Json(Action<Utf8JsonWriter> writeFields)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartObject();
-            writeFields(writer);
-            writer.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void WriteKeyValue(Utf8JsonWriter writer, string key, string value)
-    {
-        writer.WriteStartObject();
-        WriteKeyValueFields(writer, key, value);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteKeyValueFields(Utf8JsonWriter writer, string key, string value)
-    {
-        writer.WriteString("key", key);
-        writer.WriteString("value", value);
-    }
-
-    private static void WriteMetric(Utf8JsonWriter writer, Metric metric)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("key", metric.Key);
-        // Protobuf's JSON spelling of non-finite doubles, which MLflow's parser expects.
-        if (double.IsNaN(metric.Value))
-            writer.WriteString("value", "NaN");
-        else if (double.IsPositiveInfinity(metric.Value))
-            writer.WriteString("value", "Infinity");
-        else if (double.IsNegativeInfinity(metric.Value))
-            writer.WriteString("value", "-Infinity");
-        else
-            writer.WriteNumber("value", metric.Value);
-        writer.WriteNumber("timestamp", metric.TimestampMs);
-        writer.WriteNumber("step", metric.Step);
-        writer.WriteEndObject();
-    }
-
-    /// <summary>
-    /// A 2xx answer's body, which must be a JSON object, as MLflow's own client requires (mlflow/utils/rest_utils.py,
-    /// verify_rest_response: "the response body was not in a valid JSON format"); else one line naming server, call and what came.
-    /// </summary>
-    private JsonElement Parse(HttpMethod method, string endpoint, string body)
-    {
-        if (string.IsNullOrWhiteSpace(body))
-            return JsonDocument.Parse("{}").RootElement.Clone();
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
-                return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-        }
-        throw new TrackingException(
-            $"MLflow server {DisplayUri} answered {method} /api/2.0/mlflow/{endpoint} with invalid JSON ({Preview(body)}); is it an MLflow tracking server, or a proxy's page?",
-            "INTERNAL_ERROR");
-    }
-
-    /// <summary>The first bytes of an answer, on one line, with the credentials blanked should a server echo them.</summary>
-    private string Preview(string body)
-    {
-        const int Length = 60;
-        var text = body;
-        foreach (var secret in _credentials?.Secrets ?? [])
-            if (secret.Length > 0) text = text.Replace(secret, "***", StringComparison.Ordinal);
-        text = text.Length > Length ? text[..Length] + "..." : text;
-        return string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c)).Trim();
-    }
 
     private static IEnumerable<Metric> ReadMetrics(JsonElement response, string key)
     {
@@ -832,36 +513,4 @@ public sealed class MlflowRestClient : ITrackingBackend
             return null;
         return tags.EnumerateArray().Where(tag => ReadString(tag, "key") == key).Select(tag => ReadString(tag, "value")).FirstOrDefault();
     }
-
-    private static string? ReadString(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
-            ? value.ValueKind switch
-            {
-                JsonValueKind.String => value.GetString(),
-                JsonValueKind.Number => value.GetRawText(),
-                _ => null,
-            }
-            : null;
-
-    // Protobuf JSON may spell int64 as a string.
-    private static long? ReadInt64(JsonElement element, string name) =>
-        ReadString(element, name) is { } text && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
-
-    private static double ReadDouble(JsonElement element, string name) => ReadString(element, name) switch
-    {
-        null => 0,
-        "NaN" or "nan" => double.NaN,
-        "Infinity" or "inf" => double.PositiveInfinity,
-        "-Infinity" or "-inf" => double.NegativeInfinity,
-        var text => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
-    };
-
-    private static string Describe(Exception exception) => exception switch
-    {
-        TimeoutRejectedException => "the request timed out",
-        HttpRequestException { InnerException: { } inner } http => $"{http.Message} ({inner.Message})",
-        _ => exception.Message,
-    };
-
-    private sealed record RestResponse(int Status, string Body, RetryConditionHeaderValue? RetryAfter, Uri? Location);
 }
