@@ -56,12 +56,12 @@ static class ReportCommands
     static readonly HashSet<string> ComparedMetrics =
         ["best_validation/accuracy", "best_validation/f1", "test/accuracy", "test/precision", "test/recall", "test/f1", "test/roc_auc", "test/loss"];
 
-    static string ExperimentName(ResolvedSpec spec) => TrackingTarget.Of(RunRecorder.TrackingOptions(spec)).Experiment;
+    static string ExperimentName(ResolvedSpec spec) => TrackingTarget.Of(RunTracking.TrackingOptions(spec)).Experiment;
 
     // The same rule as training: where the spec's runs were logged is where they are read.
     static Task<IReadOnlyList<RunRecord>> ReadRunsAsync(ResolvedSpec spec, CancellationToken cancellationToken)
     {
-        var target = TrackingTarget.Of(RunRecorder.TrackingOptions(spec));
+        var target = TrackingTarget.Of(RunTracking.TrackingOptions(spec));
         return TrackedRunReader.ReadRunsAsync(target.Uri, target.Experiment, Directory.GetCurrentDirectory(), cancellationToken: cancellationToken);
     }
 }

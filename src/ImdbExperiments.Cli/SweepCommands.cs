@@ -64,8 +64,8 @@ static class SweepCommands
         var trialCount = study?.TrialCount ?? ((IReadOnlyList<SweepTrial>)trials).Count;
         Console.WriteLine($"sweep     {trialCount} trials ({sweep.Method.ToString().ToLowerInvariant()}), metric {sweep.Metric} ({sweep.Goal.ToString().ToLowerInvariant()})");
 
-        var options = RunRecorder.TrackingOptions(context);
-        var tags = RunRecorder.RunTags(context.Spec, RunEnvironment.GitCommit(Directory.GetCurrentDirectory()));
+        var options = RunTracking.TrackingOptions(context);
+        var tags = RunTracking.RunTags(context.Spec, RunEnvironment.GitCommit(Directory.GetCurrentDirectory()));
         await using var parent = RunTracker.StartOrResume(new RunStart(parentFolder) { RunName = RunRecorder.RunName(context.Spec), Tags = tags }, options);
         parent.SetTags(tags.Where(t => t.Key != TrackingTags.RunName)); // a parent first started by an older version gets them too
         var tracker = new SweepTracker(parent, context.Spec, options);
@@ -130,7 +130,7 @@ static class SweepCommands
         var context = sweepContext with { Spec = trial.Spec, Log = TextWriter.Null };
         var pipeline = new Pipeline(PipelineStages.Create(), context);
         if (pipeline.TryGetCached("evaluate") is not { } evaluate || pipeline.TryGetCached("train") is not { } train) return null;
-        var metrics = Path.Combine(context.ArtifactsDirectory, "runs", RunRecorder.RunName(trial.Spec), RunRecorder.MetricsFileName);
+        var metrics = Path.Combine(context.ArtifactsDirectory, "runs", RunRecorder.RunName(trial.Spec), RunFolder.MetricsFileName);
         if (!File.Exists(metrics) || JsonNode.Parse(File.ReadAllText(metrics))?["test"] is null) return null;
         return new TrialResult { Metrics = Metrics(train, evaluate) };
     }
@@ -139,9 +139,9 @@ static class SweepCommands
     {
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         if (train.Manifest.Summary["validation"] is JsonObject validation)
-            foreach (var (key, value) in RunRecorder.Metrics("validation", validation)) metrics[key] = value;
+            foreach (var (key, value) in RunTracking.Metrics("validation", validation)) metrics[key] = value;
         if (evaluate?.Manifest.Summary["test"] is JsonObject test)
-            foreach (var (key, value) in RunRecorder.Metrics("test", test)) metrics[key] = value;
+            foreach (var (key, value) in RunTracking.Metrics("test", test)) metrics[key] = value;
         return metrics;
     }
 

@@ -29,7 +29,7 @@ static class TrackingCommands
             if (result.GetValue(experiment) is not null)
             {
                 var spec = SpecCommands.LoadSpec(result, experiment);
-                options = RunRecorder.TrackingOptions(spec);
+                options = RunTracking.TrackingOptions(spec);
                 selection = selection with { Experiment = TrackingTarget.Of(options).Experiment, SourceName = spec.SourcePath };
             }
             Console.WriteLine($"sync      target {TrackingTarget.Of(options).Uri}");

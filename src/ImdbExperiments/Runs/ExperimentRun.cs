@@ -62,7 +62,7 @@ public static class ExperimentRun
     static async Task SyncEarlierRunsAsync(PipelineContext context, string currentRun, CancellationToken cancellationToken)
     {
         var runs = Path.Combine(context.ArtifactsDirectory, "runs");
-        foreach (var result in await TrackingSync.CatchUpAsync(runs, currentRun, RunRecorder.TrackingOptions(context), cancellationToken))
+        foreach (var result in await TrackingSync.CatchUpAsync(runs, currentRun, RunTracking.TrackingOptions(context), cancellationToken))
             context.Log.WriteLine($"sync      {Path.GetFileName(result.RunFolder)}: {result.Outcome.ToString().ToLowerInvariant()}, sent {result.SentEvents}, pending {result.PendingEvents}");
     }
 

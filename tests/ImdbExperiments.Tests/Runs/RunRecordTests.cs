@@ -153,13 +153,13 @@ public sealed class RunRecordTests
         };
         var context = Context(project, environment);
 
-        var fromEnvironment = TrackingTarget.Of(RunRecorder.TrackingOptions(context));
-        var fromSpec = TrackingTarget.Of(RunRecorder.TrackingOptions(context with
+        var fromEnvironment = TrackingTarget.Of(RunTracking.TrackingOptions(context));
+        var fromSpec = TrackingTarget.Of(RunTracking.TrackingOptions(context with
         {
             Spec = SpecLoader.Load(project.Combine("exact.yaml"), ["tracking.uri=http://spec-host:5000", "tracking.experiment=spec-experiment"], project.Path),
         }));
         environment.Clear();
-        var byDefault = TrackingTarget.Of(RunRecorder.TrackingOptions(context) with { BaseDirectory = project.Path });
+        var byDefault = TrackingTarget.Of(RunTracking.TrackingOptions(context) with { BaseDirectory = project.Path });
 
         Assert.Equal(new TrackingTarget("http://env-host:5000", "env-experiment"), fromEnvironment);
         Assert.Equal(new TrackingTarget("http://spec-host:5000", "spec-experiment"), fromSpec);

@@ -15,7 +15,7 @@ public sealed class SweepParentTests
     static async Task RecordParentAsync(string folder, ResolvedSpec sweep, TrackingOptions options)
     {
         var trials = SweepPlanner.Plan(sweep);
-        var tags = RunRecorder.RunTags(sweep, "0123abcd");
+        var tags = RunTracking.RunTags(sweep, "0123abcd");
         await using var parent = RunTracker.StartOrResume(new RunStart(folder) { RunName = "lr-sweep", Tags = tags }, options);
         var tracker = new SweepTracker(parent, sweep, options);
         tracker.LogSweep(trials);

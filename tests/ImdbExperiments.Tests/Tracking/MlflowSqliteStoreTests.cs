@@ -253,14 +253,18 @@ public sealed class MlflowSqliteStoreTests
 
         using var stop = new CancellationTokenSource();
         var reads = 0;
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = Task.Run(() =>
         {
             while (!stop.IsCancellationRequested)
             {
                 TrackedRunReader.ReadSqlite(path, "sweep");  // what a running mlflow ui does: read while trials write
                 Interlocked.Increment(ref reads);
+                reading.TrySetResult();
             }
         });
+        // The writers start once the reader is reading, so reads and writes overlap however fast the machine is.
+        await reading.Task;
         // Each writer its own store (its own connections), as each sweep trial process has.
         var trials = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
         {
