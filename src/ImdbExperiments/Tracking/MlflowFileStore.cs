@@ -166,7 +166,7 @@ public sealed partial class MlflowFileStore : ITrackingBackend
         var experimentFolder = Path.GetDirectoryName(runFolder)!;
         foreach (var dataset in datasets)
         {
-            ValidateDataset(dataset);
+            MlflowLimits.ValidateDataset(dataset);
             // Ids as file_store.py derives them: md5(name + digest), then md5(dataset_id + run_id).
             var datasetId = Md5Hex(dataset.Name + dataset.Digest);
             var datasetFolder = Path.Combine(experimentFolder, "datasets", datasetId);
@@ -288,18 +288,6 @@ public sealed partial class MlflowFileStore : ITrackingBackend
         if (path.Length >= 3 && path[0] == '/' && path[2] == ':')
             path = path[1..];
         return Path.GetFullPath(path);
-    }
-
-    private static void ValidateDataset(DatasetInput dataset)
-    {
-        if (dataset.Name.Length > MlflowLimits.MaxDatasetNameLength)
-            throw Invalid($"Dataset name '{dataset.Name[..50]}...' has {dataset.Name.Length} characters; MLflow allows {MlflowLimits.MaxDatasetNameLength}.");
-        if (dataset.Digest.Length > MlflowLimits.MaxDatasetDigestLength)
-            throw Invalid($"Dataset digest '{dataset.Digest}' has {dataset.Digest.Length} characters; MLflow allows {MlflowLimits.MaxDatasetDigestLength}.");
-        if (dataset.Source.Length > MlflowLimits.MaxDatasetSourceLength)
-            throw Invalid($"Dataset source of '{dataset.Name}' has {dataset.Source.Length} characters; MLflow allows {MlflowLimits.MaxDatasetSourceLength}.");
-        if (dataset.Context is { Length: > MlflowLimits.MaxInputTagValueLength })
-            throw Invalid($"Dataset context of '{dataset.Name}' has {dataset.Context.Length} characters; MLflow allows {MlflowLimits.MaxInputTagValueLength}.");
     }
 
     private static TrackingException Invalid(string message) => new(message, "INVALID_PARAMETER_VALUE", 400);

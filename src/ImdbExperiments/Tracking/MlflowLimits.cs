@@ -152,4 +152,18 @@ public static class MlflowLimits
         }
         return (goodMetrics, goodParams, goodTags, rejected);
     }
+
+    /// <summary>A dataset input within MLflow's limits (name, digest, source, context), as both local stores check it; else INVALID_PARAMETER_VALUE.</summary>
+    internal static void ValidateDataset(DatasetInput dataset)
+    {
+        static TrackingException Invalid(string message) => new(message, "INVALID_PARAMETER_VALUE", 400);
+        if (dataset.Name.Length > MaxDatasetNameLength)
+            throw Invalid($"Dataset name '{dataset.Name[..50]}...' has {dataset.Name.Length} characters; MLflow allows {MaxDatasetNameLength}.");
+        if (dataset.Digest.Length > MaxDatasetDigestLength)
+            throw Invalid($"Dataset digest '{dataset.Digest}' has {dataset.Digest.Length} characters; MLflow allows {MaxDatasetDigestLength}.");
+        if (dataset.Source.Length > MaxDatasetSourceLength)
+            throw Invalid($"Dataset source of '{dataset.Name}' has {dataset.Source.Length} characters; MLflow allows {MaxDatasetSourceLength}.");
+        if (dataset.Context is { Length: > MaxInputTagValueLength })
+            throw Invalid($"Dataset context of '{dataset.Name}' has {dataset.Context.Length} characters; MLflow allows {MaxInputTagValueLength}.");
+    }
 }

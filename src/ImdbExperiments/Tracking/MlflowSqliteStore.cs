@@ -190,7 +190,7 @@ public sealed class MlflowSqliteStore : ITrackingBackend
     {
         ValidateRunId(runId);
         foreach (var dataset in datasets)
-            ValidateDataset(dataset);
+            MlflowLimits.ValidateDataset(dataset);
         // log_inputs keeps the first of several inputs with one (name, digest).
         var unique = datasets.DistinctBy(dataset => (dataset.Name, dataset.Digest)).ToList();
         Write(cancellationToken, (connection, transaction) =>
@@ -704,18 +704,6 @@ public sealed class MlflowSqliteStore : ITrackingBackend
     {
         if (runId.Length is 0 or > 32 || !runId.All(char.IsAsciiLetterOrDigit))
             throw Invalid($"Invalid run ID: '{runId}'.");
-    }
-
-    private static void ValidateDataset(DatasetInput dataset)
-    {
-        if (dataset.Name.Length > MlflowLimits.MaxDatasetNameLength)
-            throw Invalid($"Dataset name '{dataset.Name[..50]}...' has {dataset.Name.Length} characters; MLflow allows {MlflowLimits.MaxDatasetNameLength}.");
-        if (dataset.Digest.Length > MlflowLimits.MaxDatasetDigestLength)
-            throw Invalid($"Dataset digest '{dataset.Digest}' has {dataset.Digest.Length} characters; MLflow allows {MlflowLimits.MaxDatasetDigestLength}.");
-        if (dataset.Source.Length > MlflowLimits.MaxDatasetSourceLength)
-            throw Invalid($"Dataset source of '{dataset.Name}' has {dataset.Source.Length} characters; MLflow allows {MlflowLimits.MaxDatasetSourceLength}.");
-        if (dataset.Context is { Length: > MlflowLimits.MaxInputTagValueLength })
-            throw Invalid($"Dataset context of '{dataset.Name}' has {dataset.Context.Length} characters; MLflow allows {MlflowLimits.MaxInputTagValueLength}.");
     }
 
     private static TrackingException Invalid(string message) => new(message, "INVALID_PARAMETER_VALUE", 400);
