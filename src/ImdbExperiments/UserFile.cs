@@ -36,7 +36,7 @@ public static class UserFile
     }
 
     /// <summary>"character device", "FIFO", ... for what is not a regular file; null for a regular file (or where the OS cannot tell us).</summary>
-    static string? NonRegularKind(string path)
+    internal static string? NonRegularKind(string path)
     {
         if (!OperatingSystem.IsLinux()) return null;
         // statx's struct has one layout on every Linux architecture, unlike stat's; stx_mode is the u16 at byte 28.

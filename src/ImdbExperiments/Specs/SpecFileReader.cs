@@ -9,6 +9,12 @@ internal static class SpecFileReader
     public static string Read(string file, SpecScalar? reference, string workingDirectory)
     {
         var display = SpecPaths.Display(file, workingDirectory);
+        // A FIFO blocks on open and a device never ends: refused before opening (an extends: target too, not only --experiment).
+        if (UserFile.NonRegularKind(Path.GetFullPath(file)) is { } kind)
+        {
+            throw Refused(file, reference, $"{display} is a {kind}, not a regular file; a spec must be a regular file", workingDirectory);
+        }
+
         var info = new FileInfo(file);
         if (info.Length > SpecLimits.MaxFileBytes)
         {

@@ -97,7 +97,21 @@ public sealed class SpecLimitTests : IDisposable
         var error = Assert.Throws<SpecException>(() => SpecLoader.Load("/dev/zero", [], folder.Root));
 
         Assert.Equal("/dev/zero", error.File);
-        Assert.Contains("/dev/zero is not a regular file", error.Message);
+        Assert.Contains("/dev/zero is a character device, not a regular file", error.Message);
+    }
+
+    [UnixFact]
+    public void FifoNamedByExtends_IsRefusedBeforeItIsOpened()
+    {
+        // Opening a FIFO blocks until a writer comes: the load would hang instead of failing.
+        var fifo = Path.Combine(folder.Root, "pipe.yaml");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        folder.Write("child.yaml", "extends: pipe.yaml\n");
+
+        var error = folder.LoadFails("child.yaml");
+
+        Assert.Equal("extends", error.Key);
+        Assert.Contains("is a FIFO (named pipe), not a regular file", error.Message);
     }
 
     [Fact]
