@@ -36,7 +36,8 @@ internal static class MlflowJson
         writer.WriteString("value", value);
     }
 
-    public static void WriteMetric(Utf8JsonWriter writer, Metric metric)
+    /// <summary>One metric as MLflow's Metric message and the journal spell it; <paramref name="extraFields"/> adds fields (model_id, ...).</summary>
+    public static void WriteMetric(Utf8JsonWriter writer, Metric metric, Action<Utf8JsonWriter>? extraFields = null)
     {
         writer.WriteStartObject();
         writer.WriteString("key", metric.Key);
@@ -51,6 +52,7 @@ internal static class MlflowJson
             writer.WriteNumber("value", metric.Value);
         writer.WriteNumber("timestamp", metric.TimestampMs);
         writer.WriteNumber("step", metric.Step);
+        extraFields?.Invoke(writer);
         writer.WriteEndObject();
     }
 

@@ -319,22 +319,14 @@ public sealed class MlflowRestClient : ITrackingBackend
                 writer.WriteString("run_id", runId);
                 writer.WriteStartArray("metrics");
                 foreach (var metric in chunk)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("key", metric.Key);
-                    if (double.IsFinite(metric.Value))
-                        writer.WriteNumber("value", metric.Value);
-                    else
-                        writer.WriteString("value", double.IsNaN(metric.Value) ? "NaN" : metric.Value > 0 ? "Infinity" : "-Infinity");
-                    writer.WriteNumber("timestamp", metric.TimestampMs);
-                    writer.WriteNumber("step", metric.Step);
-                    writer.WriteString("model_id", modelId);
-                    if (datasetName is not null)
-                        writer.WriteString("dataset_name", datasetName);
-                    if (datasetDigest is not null)
-                        writer.WriteString("dataset_digest", datasetDigest);
-                    writer.WriteEndObject();
-                }
+                    MlflowJson.WriteMetric(writer, metric, fields =>
+                    {
+                        fields.WriteString("model_id", modelId);
+                        if (datasetName is not null)
+                            fields.WriteString("dataset_name", datasetName);
+                        if (datasetDigest is not null)
+                            fields.WriteString("dataset_digest", datasetDigest);
+                    });
                 writer.WriteEndArray();
             });
             await CallAsync(HttpMethod.Post, "runs/log-batch", body, null, cancellationToken);

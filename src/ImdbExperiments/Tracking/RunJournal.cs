@@ -287,20 +287,7 @@ public sealed class RunJournal : IDisposable
                     break;
                 case LogEvent log:
                     writer.WriteString("type", "log");
-                    writer.WriteStartArray("metrics");
-                    foreach (var metric in log.Metrics)
-                    {
-                        writer.WriteStartObject();
-                        writer.WriteString("key", metric.Key);
-                        if (double.IsFinite(metric.Value))
-                            writer.WriteNumber("value", metric.Value);
-                        else
-                            writer.WriteString("value", double.IsNaN(metric.Value) ? "NaN" : metric.Value > 0 ? "Infinity" : "-Infinity");
-                        writer.WriteNumber("timestamp", metric.TimestampMs);
-                        writer.WriteNumber("step", metric.Step);
-                        writer.WriteEndObject();
-                    }
-                    writer.WriteEndArray();
+                    WriteMetrics(writer, log.Metrics);
                     WritePairs(writer, "params", log.Parameters.Select(param => (param.Key, param.Value)));
                     WritePairs(writer, "tags", log.Tags.Select(tag => (tag.Key, tag.Value)));
                     break;
@@ -442,17 +429,7 @@ public sealed class RunJournal : IDisposable
     {
         writer.WriteStartArray("metrics");
         foreach (var metric in metrics)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("key", metric.Key);
-            if (double.IsFinite(metric.Value))
-                writer.WriteNumber("value", metric.Value);
-            else
-                writer.WriteString("value", double.IsNaN(metric.Value) ? "NaN" : metric.Value > 0 ? "Infinity" : "-Infinity");
-            writer.WriteNumber("timestamp", metric.TimestampMs);
-            writer.WriteNumber("step", metric.Step);
-            writer.WriteEndObject();
-        }
+            MlflowJson.WriteMetric(writer, metric);
         writer.WriteEndArray();
     }
 
