@@ -56,7 +56,10 @@ internal sealed class SvgAxis
         return _high <= _low ? 0.5 : (x - _low) / (_high - _low);
     }
 
-    /// <summary>Up to <paramref name="count"/> evenly spaced ticks of a numeric axis, every category of a categorical one (at most 24 labelled).</summary>
+    /// <summary>
+    /// A categorical axis: every category (at most 24 labelled). A numeric one: round values (1, 2 or 5 × 10^k apart; on a log
+    /// axis 1, 2 and 5 × 10^k, only the decades when the values span three or more), else <paramref name="count"/> evenly spaced ones.
+    /// </summary>
     public IReadOnlyList<(double Position, string Label)> Ticks(int count = 5)
     {
         if (Scale == ParameterScale.Categorical)
@@ -70,11 +73,51 @@ internal sealed class SvgAxis
             return [(0.5, Format(Scale == ParameterScale.Log ? Math.Pow(10, _low) : _low))];
         }
 
+        var round = Scale == ParameterScale.Log ? LogTicks() : LinearTicks(count);
+        if (round.Count >= 2)
+        {
+            return [.. round.Select(v => (Position(v), Format(v)))];
+        }
+
         return [.. Enumerable.Range(0, count).Select(i =>
         {
             var x = _low + (_high - _low) * i / (count - 1);
             return (i / (double)(count - 1), Format(Scale == ParameterScale.Log ? Math.Pow(10, x) : x));
         })];
+    }
+
+    private List<double> LinearTicks(int count)
+    {
+        var rough = (_high - _low) / (count - 1);
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        var step = new[] { 1.0, 2.0, 5.0, 10.0 }.Select(m => m * magnitude).First(s => s >= rough * 0.999);
+        var ticks = new List<double>();
+        for (var k = Math.Ceiling(_low / step - 1e-9); k * step <= _high + step * 1e-9; k++)
+        {
+            ticks.Add(Math.Round(k * step, 12));
+        }
+
+        return ticks;
+    }
+
+    private List<double> LogTicks()
+    {
+        double[] mantissas = _high - _low >= 3 ? [1] : [1, 2, 5];
+        var ticks = new List<double>();
+        for (var decade = (int)Math.Floor(_low); decade <= (int)Math.Ceiling(_high); decade++)
+        {
+            foreach (var m in mantissas)
+            {
+                var value = m * Math.Pow(10, decade);
+                var log = Math.Log10(value);
+                if (log >= _low - 1e-9 && log <= _high + 1e-9)
+                {
+                    ticks.Add(value);
+                }
+            }
+        }
+
+        return ticks;
     }
 
     /// <summary>A value for a label: four significant digits, scientific notation below 0.001 and from 10,000.</summary>

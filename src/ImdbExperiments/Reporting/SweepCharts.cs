@@ -37,7 +37,7 @@ internal static class SweepCharts
             axes.Add((axis, t => axis.Position(ValueOf(t, key))));
         }
 
-        const double width = 1100, height = 400, left = 90, right = 1010, top = 56, bottom = 350;
+        const double width = 1100, height = 410, left = 110, right = 990, top = 66, bottom = 360;
         double X(int i) => left + (right - left) * i / (axes.Count - 1);
         double Y(double position) => bottom - (bottom - top) * position;
 
@@ -54,8 +54,10 @@ internal static class SweepCharts
                 Text(svg, x - 7, Y(position) + 4, label, "end", 11, Muted);
             }
 
-            var title = i == 0 ? $"{axis.Label} ({(goal == SweepGoal.Maximize ? "higher" : "lower")} is better)" : axis.Scale == ParameterScale.Log ? axis.Label + " (log)" : axis.Label;
-            Text(svg, x, top - 26, title, "middle", 12, Ink, bold: true);
+            // Two lines (name, then scale or goal), so that a long key stays within its neighbours' space.
+            var note = i == 0 ? $"({(goal == SweepGoal.Maximize ? "higher" : "lower")} is better)" : axis.Scale == ParameterScale.Log ? "(log)" : axis.Scale == ParameterScale.Categorical ? "(categorical)" : "";
+            Text(svg, x, top - 36, axis.Label, "middle", 12, Ink, bold: true);
+            Text(svg, x, top - 20, note, "middle", 11, Muted);
             svg.Append("</g>\n");
         }
 

@@ -35,8 +35,9 @@ public sealed partial class SweepChartsTests
         Assert.Single(Regex.Matches(svg, "<polyline class=\"trial best\""));
         Assert.Single(Regex.Matches(svg, "<polyline class=\"trial pruned\"[^>]*stroke-dasharray"));
         Assert.Contains("<title>trial-001 (pruned): validation/f1 = 0.95, training.learning_rate = 1E-04, training.lr_scheduler = &quot;cosine&quot;</title>", svg);
-        Assert.Contains("validation/f1 (higher is better)", svg);
-        Assert.Contains("training.learning_rate (log)", svg);
+        Assert.Contains(">(higher is better)</text>", svg);
+        Assert.Contains(">(log)</text>", svg);
+        Assert.Contains(">1E-4</text>", svg); // a round tick on the log axis
     }
 
     [Fact]
@@ -45,15 +46,15 @@ public sealed partial class SweepChartsTests
         var svg = SweepCharts.ParallelCoordinates(Trials, Keys, "validation/f1", SweepGoal.Maximize, null)!;
         var lines = PolylinePattern().Matches(svg).ToDictionary(m => m.Groups[2].Value[..9], m => m.Groups[1].Value.Split(' ').Select(p => p.Split(',')).ToList());
 
-        // Axes at x = 90, 550, 1010, from y = 350 (low end) to 56 (high end): 1E-05, 1E-04, 1E-03 at 350, 203, 56.
-        Assert.Equal(["550", "350"], lines["trial-000"][1]);
-        Assert.Equal(["550", "203"], lines["trial-001"][1]);
-        Assert.Equal(["550", "56"], lines["trial-002"][1]);
+        // Axes at x = 110, 550, 990, from y = 360 (low end) to 66 (high end): 1E-05, 1E-04, 1E-03 at 360, 213, 66.
+        Assert.Equal(["550", "360"], lines["trial-000"][1]);
+        Assert.Equal(["550", "213"], lines["trial-001"][1]);
+        Assert.Equal(["550", "66"], lines["trial-002"][1]);
         // "cosine" < "linear": the first and the last tick of the categorical axis.
-        Assert.Equal(["1010", "56"], lines["trial-000"][2]);
-        Assert.Equal(["1010", "350"], lines["trial-001"][2]);
+        Assert.Equal(["990", "66"], lines["trial-000"][2]);
+        Assert.Equal(["990", "360"], lines["trial-001"][2]);
         // The metric axis spans 0.80 to 0.95: 0.85 is a third of the way up.
-        Assert.Equal(["90", "252"], lines["trial-002"][0]);
+        Assert.Equal(["110", "262"], lines["trial-002"][0]);
     }
 
     [Fact]
@@ -92,6 +93,14 @@ public sealed partial class SweepChartsTests
         Assert.Contains(">training.learning_rate (log scale)</text>", svg);
         Assert.Single(Regex.Matches(svg, "r=\"10\"")); // the best trial's ring
         Assert.Null(SweepCharts.MetricAgainstParameter(Trials, "model.dropout", "validation/f1", null));
+    }
+
+    [Fact]
+    public void NumericTicks_AreRoundValues_OnLinearAndLogAxes()
+    {
+        Assert.Equal(["0.88", "0.9", "0.92"], SvgAxis.Numeric("validation/f1", [0.874, 0.922]).Ticks().Select(t => t.Label));
+        Assert.Equal(["1E-5", "2E-5", "5E-5", "1E-4"], SvgAxis.Numeric("training.learning_rate", [8e-6, 1.2e-4], ParameterScale.Log).Ticks().Select(t => t.Label));
+        Assert.Equal([0.5], SvgAxis.Numeric("seed", [42, 42]).Ticks().Select(t => t.Position));
     }
 
     [GeneratedRegex("<polyline class=\"trial[^\"]*\"[^>]* points=\"([^\"]*)\"><title>([^<]*)</title>")]
