@@ -88,7 +88,8 @@ internal sealed class SvgAxis
 
     private List<double> LinearTicks(int count)
     {
-        var rough = (_high - _low) / (count - 1);
+        // The smallest round step that gives at most count + 1 ticks.
+        var rough = (_high - _low) / count;
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
         var step = new[] { 1.0, 2.0, 5.0, 10.0 }.Select(m => m * magnitude).First(s => s >= rough * 0.999);
         var ticks = new List<double>();

@@ -98,7 +98,8 @@ public sealed partial class SweepChartsTests
     [Fact]
     public void NumericTicks_AreRoundValues_OnLinearAndLogAxes()
     {
-        Assert.Equal(["0.88", "0.9", "0.92"], SvgAxis.Numeric("validation/f1", [0.874, 0.922]).Ticks().Select(t => t.Label));
+        Assert.Equal(["0.88", "0.89", "0.9", "0.91", "0.92"], SvgAxis.Numeric("validation/f1", [0.874, 0.922]).Ticks().Select(t => t.Label));
+        Assert.Equal(["0.1", "0.15", "0.2", "0.25"], SvgAxis.Numeric("training.weight_decay", [0.069, 0.298]).Ticks().Select(t => t.Label));
         Assert.Equal(["1E-5", "2E-5", "5E-5", "1E-4"], SvgAxis.Numeric("training.learning_rate", [8e-6, 1.2e-4], ParameterScale.Log).Ticks().Select(t => t.Label));
         Assert.Equal([0.5], SvgAxis.Numeric("seed", [42, 42]).Ticks().Select(t => t.Position));
     }
