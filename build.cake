@@ -17,6 +17,7 @@ var texts = Arguments<string>("text", Array.Empty<string>());
 var textFile = Argument("file", "");
 var noWait = HasArgument("no-wait");
 var lockTimeout = Argument("lock-timeout", "");
+var groupBy = Argument("group-by", "");
 
 var imdbx = new Imdbx(Context, configuration);
 
@@ -31,6 +32,9 @@ string[] ImdbxArguments(string command, bool force = true, bool json = true, boo
     if (json && jsonOutput) arguments.Add("--json");
     return arguments.ToArray();
 }
+
+// --group-by=<spec key> for Compare and Report: the runs grouped by that key's value, mean ± std per group.
+string[] GroupedBy(string[] arguments) => groupBy == "" ? arguments : arguments.Concat(new[] { "--group-by", groupBy }).ToArray();
 
 Task("BuildCli")
     .Description("Builds the imdbx console program (skipped when it is up to date).")
@@ -126,12 +130,12 @@ Task("SweepPlan")
 Task("Compare")
     .Description("A table of the experiment's runs, read back from the tracking store (file store or server).")
     .IsDependentOn("BuildCli")
-    .Does(() => imdbx.Run(ImdbxArguments("compare", force: false, json: false)));
+    .Does(() => imdbx.Run(GroupedBy(ImdbxArguments("compare", force: false, json: false))));
 
 Task("Report")
     .Description("One self-contained HTML report of the experiment's runs (artifacts/reports/<experiment>.html).")
     .IsDependentOn("BuildCli")
-    .Does(() => imdbx.Run(ImdbxArguments("report", force: false, json: false)));
+    .Does(() => imdbx.Run(GroupedBy(ImdbxArguments("report", force: false, json: false))));
 
 Task("Bench")
     .Description("Measures the matmul ceiling, ingest, split, tokenize, train steps and inference per model, length and precision (MFU, peak RSS); prints a table, writes artifacts/bench/*.json.")

@@ -11,11 +11,18 @@ namespace ImdbExperiments.Cli;
 /// <summary><c>imdbx compare</c> and <c>imdbx report</c>: the experiment's runs, read back from the tracking store.</summary>
 static class ReportCommands
 {
+    /// <summary>--group-by: a spec key (as the runs' MLflow param) whose values group the runs, each metric as mean ± std.</summary>
+    static Option<string?> GroupBy() => new("--group-by")
+    {
+        Description = "Also group the finished runs by this spec key's value (e.g. seed, training.learning_rate): each metric's mean ± sample std (n-1) and n.",
+    };
+
     public static Command Compare()
     {
-        var command = new Command("compare", "Print a table of the experiment's runs from the tracking store: params that differ, final metrics, duration.")
+        var groupBy = GroupBy();
+        var command = new Command("compare", "Print a table of the experiment's runs from the tracking store: params that differ, final metrics (best, min, max), duration.")
         {
-            CommonOptions.Experiment, CommonOptions.Set,
+            CommonOptions.Experiment, CommonOptions.Set, groupBy,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {
@@ -25,7 +32,11 @@ static class ReportCommands
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
             if (Console.IsOutputRedirected) console.Profile.Width = 200;
             var sweepMetric = spec.Spec.Sweep?.Metric;
-            ComparisonTable.Build(runs, sweepMetric, spec.Spec.Sweep?.Goal, name => name == sweepMetric || ComparedMetrics.Contains(name)).Write(console);
+            var table = ComparisonTable.Build(runs, sweepMetric, spec.Spec.Sweep?.Goal, name => name == sweepMetric || ComparedMetrics.Contains(name));
+            // Grouping fails on an unknown key before anything is printed.
+            var groups = result.GetValue(groupBy) is { } key ? RunGroupTable.Build(runs, key, table.MetricColumns) : null;
+            table.Write(console);
+            groups?.Write(console);
             return 0;
         }));
         return command;
@@ -34,9 +45,10 @@ static class ReportCommands
     public static Command Report()
     {
         var output = new Option<string?>("--output", "-o") { Description = "The HTML file (default artifacts/reports/<experiment>.html)." };
+        var groupBy = GroupBy();
         var command = new Command("report", "Write one self-contained HTML report of the experiment's runs: table, curves, sweep plots, confusion matrices.")
         {
-            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Artifacts, output,
+            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Artifacts, output, groupBy,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {
@@ -45,7 +57,7 @@ static class ReportCommands
             var path = Path.GetFullPath(result.GetValue(output)
                 ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "reports", ExperimentName(spec) + ".html"));
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            HtmlReport.Write(path, runs, title: ExperimentName(spec));
+            HtmlReport.Write(path, runs, title: ExperimentName(spec), groupBy: result.GetValue(groupBy), scales: ParameterScales.FromSpec(spec.Spec.Sweep));
             Console.WriteLine($"report    {Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}  ({runs.Count} runs)");
             return 0;
         }));

@@ -5,4 +5,8 @@ namespace ImdbExperiments.Reporting;
 /// <param name="Params">One text per <see cref="ComparisonTable.ParamColumns"/> ("" where the run has no such param).</param>
 /// <param name="Metrics">One value per <see cref="ComparisonTable.MetricColumns"/> (null where the run has none).</param>
 /// <param name="IsBest">The best run by the table's sort metric.</param>
-public sealed record ComparisonRow(RunRecord Run, IReadOnlyList<string> Params, IReadOnlyList<double?> Metrics, bool IsBest);
+public sealed record ComparisonRow(RunRecord Run, IReadOnlyList<string> Params, IReadOnlyList<double?> Metrics, bool IsBest)
+{
+    /// <summary>One per <see cref="ComparisonTable.MetricColumns"/>: best / last / min / max over the run's history (null where the run has none).</summary>
+    public IReadOnlyList<MetricStats?> Stats { get; init; } = [];
+}

@@ -8,8 +8,9 @@ using Spectre.Console.Rendering;
 namespace ImdbExperiments.Reporting;
 
 /// <summary>
-/// The runs of an experiment side by side: the params whose values differ between them, their final (latest) metrics and
-/// their duration. Sweep parent runs are left out (they train nothing; their metrics repeat the best trial's). Metrics
+/// The runs of an experiment side by side: the params whose values differ between them, their final (latest) metrics, each
+/// metric's best / min / max over its history (<see cref="MetricStats"/>; best is goal-aware, see <see cref="MetricStats.GoalOf"/>)
+/// and their duration. Sweep parent runs are left out (they train nothing; their metrics repeat the best trial's). Metrics
 /// left out as columns: confusion counts (&lt;split&gt;/tn, fp, fn, tp) and train/learning_rate; the report shows them in
 /// their own way. With a sort metric, finished runs come first by that metric (best first, goal-aware), then unfinished ones
 /// (failed, killed, running) by it, then runs without it; without one, rows are in start order.
@@ -54,7 +55,10 @@ public sealed record ComparisonTable(
             run,
             [.. paramColumns.Select(key => run.Params.GetValueOrDefault(key) ?? "")],
             [.. metricColumns.Select(key => run.Metrics.TryGetValue(key, out var v) ? v : (double?)null)],
-            run == best)).ToList();
+            run == best)
+        {
+            Stats = [.. metricColumns.Select(key => MetricStats.Of(run, key, MetricStats.GoalOf(key, sortMetric, goalValue)))],
+        }).ToList();
         return new ComparisonTable(sortMetric, goalValue, paramColumns, metricColumns, rows);
     }
 
@@ -84,13 +88,17 @@ public sealed record ComparisonTable(
         {
             table.Caption("no runs");
         }
+        else if (Rows.Any(r => r.Stats.Any(s => s is { Varies: true })))
+        {
+            table.Caption("Each metric: its last value; under it, where logged more than once, the best value and the min-max range over its history.");
+        }
 
         foreach (var row in Rows)
         {
             var name = Markup.Escape(row.Run.Name);
             var cells = new List<string> { row.IsBest ? $"[bold green]{name} (best)[/]" : name, StatusText(row.Run.Status) };
             cells.AddRange(row.Params.Select(p => Markup.Escape(Shorten(p, 40))));
-            cells.AddRange(row.Metrics.Select(FormatMetric));
+            cells.AddRange(row.Metrics.Select((value, i) => FormatMetric(value) + StatsLines(i < row.Stats.Count ? row.Stats[i] : null)));
             cells.Add(FormatDuration(row.Run.Duration));
             table.AddRow(cells.ToArray());
         }
@@ -117,6 +125,11 @@ public sealed record ComparisonTable(
         { TotalHours: < 1 } d => $"{d.Minutes}m {d.Seconds:00}s",
         { } d => $"{(int)d.TotalHours}h {d.Minutes:00}m",
     };
+
+    // Under the last value, only when the history says more: "best 0.9300" and "0.8500-0.9300".
+    private static string StatsLines(MetricStats? stats) => stats is { Varies: true }
+        ? $"\n[grey]best {FormatMetric(stats.Best)}\n{FormatMetric(stats.Min)}-{FormatMetric(stats.Max)}[/]"
+        : "";
 
     public static string StatusText(RunStatus status) => status.ToString().ToLowerInvariant();
 

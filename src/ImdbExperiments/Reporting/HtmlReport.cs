@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Sweeps;
@@ -9,11 +8,13 @@ using ScottPlot;
 namespace ImdbExperiments.Reporting;
 
 /// <summary>
-/// One self-contained HTML file about an experiment's runs: inline CSS, charts as base64 PNG, no scripts and no links to
-/// fetch, so it opens offline and can be mailed or attached to a CI run. It shows the runs table (params that differ, final
-/// metrics, duration; see <see cref="ComparisonTable"/>), training-loss curves of every run on shared axes, one chart per
-/// validation metric with every run on shared axes, for a sweep its metric against each swept parameter (log x for learning
-/// rates and wide positive ranges), and a confusion matrix per run.
+/// One self-contained HTML file about an experiment's runs: inline CSS, curves as base64 PNG, sweep charts as inline SVG, no
+/// scripts and no links to fetch, so it opens offline and can be mailed or attached to a CI run. It shows the runs table
+/// (params that differ, each metric's last value with its best / min / max, duration; see <see cref="ComparisonTable"/>),
+/// optionally the runs grouped by one key with mean ± std (<see cref="RunGroupTable"/>), training-loss curves of every run on
+/// shared axes, one chart per validation metric, for a sweep the parameter importances, parallel coordinates, the best value
+/// so far and its metric against each swept parameter (<see cref="SweepCharts"/>), and a confusion matrix per run. The same
+/// runs give the same bytes: nothing in it depends on the clock or on the order the runs were read in.
 /// <para>Metrics read, by MLflow key: <see cref="TrainLoss"/> (its history, by step); every <c>validation/&lt;name&gt;</c>
 /// history but the confusion counts; <c>test/tn</c>, <c>test/fp</c>, <c>test/fn</c>, <c>test/tp</c> (latest values),
 /// else the same four under <c>validation/</c>, for the confusion matrix. Sweep parent runs are left out of tables and charts.</para>
@@ -28,9 +29,10 @@ public static class HtmlReport
     private static readonly string[] ConfusionNames = ["tn", "fp", "fn", "tp"];
 
     /// <summary>Writes the report to <paramref name="path"/> through a temporary file in the same folder, renamed into place.</summary>
-    public static void Write(string path, IReadOnlyList<RunRecord> runs, SweepSummary? sweep = null, string? title = null)
+    public static void Write(string path, IReadOnlyList<RunRecord> runs, SweepSummary? sweep = null, string? title = null,
+        string? groupBy = null, IReadOnlyDictionary<string, ParameterScale>? scales = null)
     {
-        var html = Render(runs, sweep, title);
+        var html = Render(runs, sweep, title, groupBy, scales);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
@@ -46,8 +48,13 @@ public static class HtmlReport
     }
 
     /// <summary>The report as one HTML document.</summary>
-    public static string Render(IReadOnlyList<RunRecord> runs, SweepSummary? sweep = null, string? title = null)
+    /// <param name="groupBy">A param (spec key) to group the finished runs by, with each metric's mean ± std; it must be a param of some run.</param>
+    /// <param name="scales">The swept keys' axis scales where the sweep spec declares them (<see cref="ParameterScales.FromSpec"/>).</param>
+    public static string Render(IReadOnlyList<RunRecord> runs, SweepSummary? sweep = null, string? title = null,
+        string? groupBy = null, IReadOnlyDictionary<string, ParameterScale>? scales = null)
     {
+        // Read order must not matter: the same runs, however listed, give the same report.
+        runs = [.. runs.OrderBy(r => r.StartTime).ThenBy(r => r.RunId, StringComparer.Ordinal)];
         var sweepView = ReportSweep.From(sweep, runs);
         var table = ComparisonTable.Build(runs, sweepView?.Metric, sweepView?.Goal);
         var shown = table.Rows.Select(r => r.Run).ToList();
@@ -67,23 +74,35 @@ public static class HtmlReport
             html.Append(" &middot; MLflow experiment id ").Append(Encode(experiment));
         }
 
-        html.Append(" &middot; generated ").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)).Append("</p>\n");
+        // The latest run's start, not the clock: a report of the same runs is the same file.
+        if (runs.Count > 0)
+        {
+            html.Append(" &middot; latest run started ").Append(runs.Max(r => r.StartTime).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
+        }
 
+        html.Append("</p>\n");
+        var points = sweepView is null ? [] : SweepTrialPoint.From(shown, sweepView.Metric, bestId, r => colorOf[r.RunId].ToHex());
         if (sweepView is not null)
         {
             AppendSweep(html, sweepView, table);
+            AppendSweepCharts(html, sweepView, shown, points, scales);
         }
 
         AppendRunsTable(html, table, colorOf);
+        if (groupBy is not null)
+        {
+            AppendGroups(html, RunGroupTable.Build(runs, groupBy, table.MetricColumns));
+        }
+
         AppendCurves(html, shown, colorOf, bestId);
         if (sweepView is not null)
         {
-            AppendSweepScatter(html, sweepView, shown, colorOf, bestId);
+            AppendSweepScatter(html, sweepView, points, scales);
         }
 
         AppendConfusionMatrices(html, shown, colorOf);
         html.Append("<footer>Metrics read: <code>train/loss</code> by step; <code>validation/&lt;metric&gt;</code> by step; ")
-            .Append("final values are each metric's latest point; confusion matrices from <code>test/tn|fp|fn|tp</code>, else <code>validation/tn|fp|fn|tp</code>.</footer>\n");
+            .Append("final values are each metric's latest point, with its best (goal-aware: lower for losses and errors), min and max over its history; confusion matrices from <code>test/tn|fp|fn|tp</code>, else <code>validation/tn|fp|fn|tp</code>.</footer>\n");
         html.Append("</main>\n</body>\n</html>\n");
         return html.ToString();
     }
@@ -157,15 +176,27 @@ public static class HtmlReport
                 html.Append("<td>").Append(Encode(value)).Append("</td>");
             }
 
-            foreach (var value in row.Metrics)
+            for (var i = 0; i < row.Metrics.Count; i++)
             {
-                html.Append("<td class=\"num\">").Append(ComparisonTable.FormatMetric(value)).Append("</td>");
+                html.Append("<td class=\"num\">").Append(ComparisonTable.FormatMetric(row.Metrics[i]));
+                if (i < row.Stats.Count && row.Stats[i] is { Varies: true } stats)
+                {
+                    html.Append("<small class=\"stats\">best ").Append(ComparisonTable.FormatMetric(stats.Best)).Append("<br>")
+                        .Append(ComparisonTable.FormatMetric(stats.Min)).Append("&ndash;").Append(ComparisonTable.FormatMetric(stats.Max)).Append("</small>");
+                }
+
+                html.Append("</td>");
             }
 
             html.Append("<td class=\"num\">").Append(ComparisonTable.FormatDuration(row.Run.Duration)).Append("</td></tr>\n");
         }
 
         html.Append("</tbody></table></div>\n");
+        if (table.Rows.Any(r => r.Stats.Any(s => s is { Varies: true })))
+        {
+            html.Append("<p class=\"note\">Each metric: its last value; under it, where it was logged more than once, its best value and its min&ndash;max range over the run's history.</p>\n");
+        }
+
         if (table.ParamColumns.Count == 0 && table.Rows.Count > 1)
         {
             html.Append("<p class=\"note\">All runs have the same params.</p>\n");
@@ -215,33 +246,103 @@ public static class HtmlReport
         html.Append("</section>\n");
     }
 
-    private static void AppendSweepScatter(StringBuilder html, ReportSweep sweep, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, Color> colorOf, string? bestId)
+    private static void AppendSweepScatter(StringBuilder html, ReportSweep sweep, IReadOnlyList<SweepTrialPoint> points, IReadOnlyDictionary<string, ParameterScale>? scales)
     {
         html.Append("<section><h2>").Append(Encode(sweep.Metric)).Append(" against the swept parameters</h2>\n");
-        var trials = runs.Where(r => r.Metrics.TryGetValue(sweep.Metric, out var v) && double.IsFinite(v)).ToList();
         var charts = 0;
         html.Append("<div class=\"grid\">\n");
         foreach (var parameter in sweep.Parameters)
         {
-            var points = trials.Where(r => r.Params.ContainsKey(parameter))
-                .Select(r => (r.Params[parameter], r.Metrics[sweep.Metric], colorOf[r.RunId], r.RunId == bestId)).ToList();
-            if (points.Count == 0)
+            if (SweepCharts.MetricAgainstParameter(points, parameter, sweep.Metric, scales) is not { } svg)
             {
                 continue;
             }
 
             charts++;
-            html.Append("<figure><figcaption>").Append(Encode(parameter)).Append("</figcaption>");
-            AppendImage(html, ReportCharts.MetricAgainstParameter(points, parameter, sweep.Metric, SmallWidth, SmallHeight),
-                $"{sweep.Metric} against {parameter}, one point per trial", "small");
-            html.Append("</figure>\n");
+            html.Append("<figure><figcaption>").Append(Encode(parameter)).Append("</figcaption>").Append(svg).Append("</figure>\n");
         }
 
         html.Append("</div>\n");
         html.Append(charts == 0
             ? "<p class=\"empty\">No trial has both the sweep metric and a swept parameter yet.</p>\n"
-            : "<p class=\"note\">One point per trial in its run color; the best trial is ringed.</p>\n");
+            : "<p class=\"note\">One point per trial in its run color, hollow where the trial was pruned; the best trial is ringed.</p>\n");
         html.Append("</section>\n");
+    }
+
+    private static void AppendSweepCharts(StringBuilder html, ReportSweep sweep, IReadOnlyList<RunRecord> runs, IReadOnlyList<SweepTrialPoint> points, IReadOnlyDictionary<string, ParameterScale>? scales)
+    {
+        html.Append("<section><h2>Parameter importances</h2>\n");
+        var completed = runs.Where(r => r.Status == RunStatus.Finished && !r.IsPruned && r.Metrics.TryGetValue(sweep.Metric, out var v) && double.IsFinite(v))
+            .Select(r => ((IReadOnlyDictionary<string, string>)sweep.Parameters.Where(r.Params.ContainsKey).ToDictionary(p => p, p => r.Params[p], StringComparer.Ordinal), r.Metrics[sweep.Metric]))
+            .ToList();
+        var importances = ParameterImportance.Compute(completed);
+        if (importances.Count == 0)
+        {
+            html.Append("<p class=\"empty\">Importances need at least three completed trials with the metric.</p>\n");
+        }
+        else
+        {
+            html.Append("<table class=\"importance\">\n");
+            foreach (var (key, value) in importances)
+            {
+                html.Append("<tr><td><code>").Append(Encode(key)).Append("</code></td><td class=\"bar\"><span style=\"width:")
+                    .Append((value * 100).ToString("0.#", CultureInfo.InvariantCulture)).Append("%\"></span></td><td class=\"num\">")
+                    .Append(value.ToString("0.000", CultureInfo.InvariantCulture)).Append("</td></tr>\n");
+            }
+
+            html.Append("</table>\n");
+        }
+
+        html.Append("<p class=\"note\">Estimator: ").Append(Encode(ParameterImportance.EstimatorName)).Append(string.Create(CultureInfo.InvariantCulture, $", over {completed.Count} completed trials. "))
+            .Append(Encode(ParameterImportance.EstimatorDifference)).Append("</p>\n</section>\n");
+
+        html.Append("<section><h2>Parallel coordinates</h2>\n");
+        if (SweepCharts.ParallelCoordinates(points, sweep.Parameters, sweep.Metric, sweep.Goal, scales) is { } parallel)
+        {
+            html.Append("<div class=\"scroll\">").Append(parallel).Append("</div>\n<p class=\"note\">One line per trial, through ")
+                .Append(Encode(sweep.Metric)).Append(" and each swept key whose value differs between the trials; solid lines completed, dashed ones were pruned; the best trial is the thick dark line. Hover a line for its trial.</p>\n");
+        }
+        else
+        {
+            html.Append("<p class=\"empty\">No swept key differs between the trials that have the metric.</p>\n");
+        }
+
+        html.Append("</section>\n<section><h2>Best ").Append(Encode(sweep.Metric)).Append(" so far</h2>\n");
+        if (SweepCharts.BestSoFar(points, sweep.Metric, sweep.Goal) is { } history)
+        {
+            html.Append("<div class=\"scroll\">").Append(history).Append("</div>\n<p class=\"note\">Each trial's ")
+                .Append(Encode(sweep.Metric)).Append(" in sweep order (hollow: pruned); the green step line is the best of the completed trials so far.</p>\n");
+        }
+        else
+        {
+            html.Append("<p class=\"empty\">No trial has the metric yet.</p>\n");
+        }
+
+        html.Append("</section>\n");
+    }
+
+    private static void AppendGroups(StringBuilder html, RunGroupTable groups)
+    {
+        html.Append("<section><h2>Runs grouped by <code>").Append(Encode(groups.Key)).Append("</code></h2>\n<div class=\"scroll\"><table class=\"runs\">\n<thead><tr><th class=\"param\">")
+            .Append(Breakable(groups.Key)).Append("</th><th class=\"num\">runs</th>");
+        foreach (var metric in groups.MetricColumns)
+        {
+            html.Append("<th class=\"num\">").Append(Breakable(metric)).Append("</th>");
+        }
+
+        html.Append("</tr></thead>\n<tbody>\n");
+        foreach (var group in groups.Groups)
+        {
+            html.Append("<tr><td>").Append(Encode(group.Value ?? RunGroupTable.NotSet)).Append("</td><td class=\"num\">").Append(group.Runs.ToString(CultureInfo.InvariantCulture)).Append("</td>");
+            foreach (var metric in group.Metrics)
+            {
+                html.Append("<td class=\"num\">").Append(metric is null ? "" : Encode(metric.Format())).Append("</td>");
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("</tbody></table></div>\n<p class=\"note\">").Append(Encode(groups.Explanation)).Append(".</p>\n</section>\n");
     }
 
     private static void AppendConfusionMatrices(StringBuilder html, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<string, Color> colorOf)
@@ -314,7 +415,7 @@ public static class HtmlReport
 
     private static string Count(double value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+    private static string Encode(string text) => HtmlText.Encode(text);
 
     // Long dotted and slashed keys may wrap after their separators, so the table's headers stay narrow.
     private static string Breakable(string key) => Encode(key).Replace(".", ".<wbr>", StringComparison.Ordinal).Replace("/", "/<wbr>", StringComparison.Ordinal);
@@ -344,6 +445,13 @@ public static class HtmlReport
         .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 3px; margin-right: 7px; vertical-align: -1px; }
         img { display: block; max-width: 100%; height: auto; }
         img.wide { width: 100%; }
+        svg.chart { display: block; max-width: 100%; height: auto; background: #fff; }
+        table.runs small.stats { display: block; font-size: 11px; color: #59636e; }
+        table.importance { border-collapse: collapse; font-size: 13px; }
+        table.importance td { padding: 3px 8px; }
+        table.importance td.bar { width: 420px; }
+        table.importance td.bar span { display: block; height: 12px; background: #2563eb; border-radius: 3px; min-width: 1px; }
+        table.importance td.num { text-align: right; font-variant-numeric: tabular-nums; }
         .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 14px; }
         figure { margin: 0; border: 1px solid #eef0f2; border-radius: 6px; padding: 8px; }
         figcaption { font-weight: 600; font-size: 13px; margin-bottom: 4px; }

@@ -12,6 +12,22 @@ namespace ImdbExperiments.Sweeps;
 /// </summary>
 public static class ParameterImportance
 {
+    /// <summary>What the report calls this estimator.</summary>
+    public const string EstimatorName = "first-order variance share (ε², one-way ANOVA per key)";
+
+    /// <summary>
+    /// How it differs from Optuna's default (optuna/importance/_fanova: a 64-tree scikit-learn random forest fitted to the
+    /// completed trials, each key's importance the variance of the forest's marginal prediction over that key across the
+    /// whole search space, as a share of the tree's total variance, averaged over the trees, normalized to sum to 1).
+    /// </summary>
+    public const string EstimatorDifference =
+        "Optuna's default is fANOVA: it fits a random forest (64 trees) to the completed trials and takes each key's share of the " +
+        "variance of the forest's prediction, marginalized over the whole search space. This report uses a simpler estimator " +
+        "that needs no forest and is the same for the same trials: each key's share of the metric's variance between groups of " +
+        "trials with similar values (its value for choices; about √n equal-count rank bins for numbers), corrected for the number " +
+        "of groups (ε²), floored at 0 and normalized to sum to 1. Like Optuna's output it is first-order; unlike fANOVA it sees only " +
+        "the trials' values, not the space between them, and is rank-based, so a key's scale (linear or log) does not change it.";
+
     /// <param name="trials">Each completed trial's swept values (value texts) and its metric.</param>
     /// <returns>Key → importance, largest first; empty for fewer than three trials.</returns>
     public static IReadOnlyList<KeyValuePair<string, double>> Compute(IReadOnlyList<(IReadOnlyDictionary<string, string> Values, double Metric)> trials)
