@@ -11,10 +11,10 @@ static class SearchBenchCommand
 {
     public static Command Create()
     {
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per method and objective (medians over them).", DefaultValueFactory = _ => 20 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per set, method and objective (medians over them); the second set follows the first.", DefaultValueFactory = _ => 20 };
         seeds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--seeds: expected 1..1000."); });
         var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/search-<yyyy-MM-dd-HHmmss>.json, UTC)." };
-        var command = new Command("search-bench", "Compare grid, random and tpe, with and without asha, on synthetic objectives with known optima; print a table and write JSON.")
+        var command = new Command("search-bench", "Compare grid, random, Optuna-default tpe and tuned tpe, with and without asha, on synthetic objectives with known optima, on two sets of seeds; print the tables and write JSON.")
         {
             seeds, output, CommonOptions.Artifacts,
         };
@@ -22,29 +22,36 @@ static class SearchBenchCommand
         {
             var started = DateTimeOffset.UtcNow;
             int[] budgets = [10, 20, 40];
-            var rows = SearchBench.Run([SearchObjective.LearningRateBatch, SearchObjective.Branin], result.GetValue(seeds), budgets, cancellationToken);
-
-            var table = new Table().Title($"imdbx search-bench: median regret over {result.GetValue(seeds)} seeds (cost: evaluations run, a full trial runs 9)")
-                .AddColumn("objective").AddColumn("method").AddColumn("asha");
-            foreach (var budget in budgets) table.AddColumn(new TableColumn($"regret@{budget}").RightAligned());
-            foreach (var budget in budgets) table.AddColumn(new TableColumn($"cost@{budget}").RightAligned());
-            table.AddColumn(new TableColumn("tpe trials to random@40").RightAligned());
-            foreach (var row in rows)
-            {
-                table.AddRow([row.Objective, row.Method, row.Pruning ? "yes" : "no",
-                    .. budgets.Select(b => row.MedianRegret[b].ToString("0.0000", CultureInfo.InvariantCulture)),
-                    .. budgets.Select(b => row.MedianCost[b].ToString("0", CultureInfo.InvariantCulture)),
-                    row.Method == "tpe" ? row.TrialsToRandomAtMax?.ToString(CultureInfo.InvariantCulture) ?? "> 40" : ""]);
-            }
-
+            var count = result.GetValue(seeds);
+            SearchBenchSampler[] samplers = [SearchBenchSampler.OptunaDefault, SearchBenchSampler.Tuned];
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
             if (Console.IsOutputRedirected) console.Profile.Width = 200;
-            console.Write(table);
+            // The tuned sampler was chosen on the first set; the second set, never looked at while tuning, checks it.
+            var sets = new List<object>();
+            foreach (var firstSeed in new[] { 0, count })
+            {
+                var rows = SearchBench.Run([SearchObjective.LearningRateBatch, SearchObjective.Branin], count, budgets, firstSeed, samplers, cancellationToken);
+                var table = new Table().Title($"imdbx search-bench: median regret over seeds {firstSeed}..{firstSeed + count - 1} (cost: evaluations run, a full trial runs 9)")
+                    .AddColumn("objective").AddColumn("method").AddColumn("asha");
+                foreach (var budget in budgets) table.AddColumn(new TableColumn($"regret@{budget}").RightAligned());
+                foreach (var budget in budgets) table.AddColumn(new TableColumn($"cost@{budget}").RightAligned());
+                table.AddColumn(new TableColumn($"trials to random@{budgets[^1]}").RightAligned());
+                foreach (var row in rows)
+                {
+                    table.AddRow([row.Objective, row.Method, row.Pruning ? "yes" : "no",
+                        .. budgets.Select(b => row.MedianRegret[b].ToString("0.0000", CultureInfo.InvariantCulture)),
+                        .. budgets.Select(b => row.MedianCost[b].ToString("0", CultureInfo.InvariantCulture)),
+                        row.Method.StartsWith("tpe", StringComparison.Ordinal) ? row.TrialsToRandomAtMax?.ToString(CultureInfo.InvariantCulture) ?? $"> {budgets[^1]}" : ""]);
+                }
+
+                console.Write(table);
+                sets.Add(new { firstSeed, rows });
+            }
 
             var path = Path.GetFullPath(result.GetValue(output) ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "bench",
                 $"search-{started.UtcDateTime.ToString("yyyy-MM-dd-HHmmss", CultureInfo.InvariantCulture)}.json"));
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var json = JsonSerializer.Serialize(new { started, seeds = result.GetValue(seeds), rows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+            var json = JsonSerializer.Serialize(new { started, seeds = count, samplers, seedSets = sets }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
             var temporary = path + ".tmp";
             await File.WriteAllTextAsync(temporary, json + "\n", cancellationToken);
             File.Move(temporary, path, overwrite: true);

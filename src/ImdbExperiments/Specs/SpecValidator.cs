@@ -172,7 +172,7 @@ internal static class SpecValidator
 
         if (sweep.Method == SweepMethod.Tpe && sweep.Tpe is { } tpe && sweep.Trials is { } trials && tpe.StartupTrials > trials)
         {
-            binder.Error(binder.OriginOf("sweep.tpe.startup_trials"), "sweep.tpe.startup_trials", Text(tpe.StartupTrials),
+            binder.Error(binder.OriginOf("sweep.tpe.n_startup_trials"), "sweep.tpe.n_startup_trials", Text(tpe.StartupTrials),
                 $"{tpe.StartupTrials} random startup trials leave none of the {trials} sweep.trials to TPE", [$"1..{trials}"]);
         }
 

@@ -6,20 +6,29 @@ namespace ImdbExperiments.Sweeps;
 /// <summary>One row of <see cref="SearchBench"/>: a method, with or without ASHA, on one objective.</summary>
 /// <param name="MedianRegret">By trial budget: the median over seeds of optimum − the best noiseless value among completed trials.</param>
 /// <param name="MedianCost">By trial budget: the median over seeds of the evaluations all trials ran (a full trial runs them all).</param>
-/// <param name="TrialsToRandomAtMax">For tpe: the fewest trials after which its median regret is at most random's (same pruning) at the largest budget.</param>
+/// <param name="TrialsToRandomAtMax">For a tpe method: the fewest trials after which its median regret is at most random's (same pruning) at the largest budget.</param>
 public sealed record SearchBenchRow(string Objective, string Method, bool Pruning, IReadOnlyDictionary<int, double> MedianRegret, IReadOnlyDictionary<int, double> MedianCost, int? TrialsToRandomAtMax);
 
 /// <summary>
-/// Search quality without training: grid, random and tpe, each without and with ASHA (eta 3, rungs at 1, 3 and 9
+/// Search quality without training: grid, random and each TPE configuration given (default: Optuna's defaults and the
+/// tuned one, see <see cref="SearchBenchSampler"/>), each without and with ASHA (eta 3, rungs at 1, 3 and 9
 /// evaluations), on synthetic objectives with known optima, over many seeds. Random and tpe run the largest budget once
 /// per seed and are read off after each budget; grid lays out floor(budget^(1/d)) levels per key for each budget
-/// (log-spaced for log keys), in the planner's order. Seed s draws the proposals and the evaluation noise.
+/// (log-spaced for log keys), in the planner's order. Seed s (firstSeed, firstSeed + 1, …) draws the proposals and the
+/// evaluation noise, so a second set of seeds checks that a configuration was not tuned to the first.
 /// </summary>
 public static class SearchBench
 {
-    public static IReadOnlyList<SearchBenchRow> Run(IReadOnlyList<SearchObjective> objectives, int seeds = 20, IReadOnlyList<int>? budgets = null, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<SearchBenchRow> Run(IReadOnlyList<SearchObjective> objectives, int seeds = 20, IReadOnlyList<int>? budgets = null, CancellationToken cancellationToken = default) =>
+        Run(objectives, seeds, budgets, firstSeed: 0, samplers: null, cancellationToken);
+
+    public static IReadOnlyList<SearchBenchRow> Run(IReadOnlyList<SearchObjective> objectives, int seeds, IReadOnlyList<int>? budgets, int firstSeed,
+        IReadOnlyList<SearchBenchSampler>? samplers, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seeds);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstSeed);
         budgets ??= [10, 20, 40];
+        samplers ??= [SearchBenchSampler.OptunaDefault, SearchBenchSampler.Tuned];
         var max = budgets.Max();
         var rows = new List<SearchBenchRow>();
         foreach (var objective in objectives)
@@ -27,48 +36,56 @@ public static class SearchBench
             foreach (var pruning in new[] { false, true })
             {
                 var random = new List<double[]>();
-                var tpe = new List<double[]>();
                 var randomCost = new List<int[]>();
-                var tpeCost = new List<int[]>();
+                var tpe = samplers.Select(_ => new List<double[]>()).ToArray();
+                var tpeCost = samplers.Select(_ => new List<int[]>()).ToArray();
                 var gridRegret = budgets.ToDictionary(b => b, _ => new List<double>());
                 var gridCost = budgets.ToDictionary(b => b, _ => new List<double>());
-                for (var seed = 0; seed < seeds; seed++)
+                for (var s = 0; s < seeds; s++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    (var regret, var cost) = Search(objective, (ulong)seed, max, pruning, tpe: false);
+                    var seed = (ulong)(firstSeed + s);
+                    (var regret, var cost) = Search(objective, seed, max, pruning, new TpeOptions(NStartupTrials: int.MaxValue));
                     random.Add(regret);
                     randomCost.Add(cost);
-                    (regret, cost) = Search(objective, (ulong)seed, max, pruning, tpe: true);
-                    tpe.Add(regret);
-                    tpeCost.Add(cost);
+                    for (var t = 0; t < samplers.Count; t++)
+                    {
+                        (regret, cost) = Search(objective, seed, max, pruning, samplers[t].Options);
+                        tpe[t].Add(regret);
+                        tpeCost[t].Add(cost);
+                    }
+
                     foreach (var budget in budgets)
                     {
                         var grid = Grid(objective.Space, budget);
-                        (regret, cost) = Run(objective, (ulong)seed, grid, pruning);
+                        (regret, cost) = Run(objective, seed, grid, pruning);
                         gridRegret[budget].Add(regret[^1]);
                         gridCost[budget].Add(cost[^1]);
                     }
                 }
 
                 var randomAt = budgets.ToDictionary(b => b, b => Median(random.Select(r => r[b - 1])));
-                var tpeCurve = Enumerable.Range(0, max).Select(i => Median(tpe.Select(r => r[i]))).ToArray();
-                var reached = Array.FindIndex(tpeCurve, r => r <= randomAt[max]);
                 rows.Add(new SearchBenchRow(objective.Name, "grid", pruning, gridRegret.ToDictionary(kv => kv.Key, kv => Median(kv.Value)), gridCost.ToDictionary(kv => kv.Key, kv => Median(kv.Value)), null));
                 rows.Add(new SearchBenchRow(objective.Name, "random", pruning, randomAt, budgets.ToDictionary(b => b, b => Median(randomCost.Select(c => (double)c[b - 1]))), null));
-                rows.Add(new SearchBenchRow(objective.Name, "tpe", pruning, budgets.ToDictionary(b => b, b => tpeCurve[b - 1]),
-                    budgets.ToDictionary(b => b, b => Median(tpeCost.Select(c => (double)c[b - 1]))), reached < 0 ? null : reached + 1));
+                for (var t = 0; t < samplers.Count; t++)
+                {
+                    var curve = Enumerable.Range(0, max).Select(i => Median(tpe[t].Select(r => r[i]))).ToArray();
+                    var reached = Array.FindIndex(curve, r => r <= randomAt[max]);
+                    var costs = tpeCost[t];
+                    rows.Add(new SearchBenchRow(objective.Name, samplers[t].Method, pruning, budgets.ToDictionary(b => b, b => curve[b - 1]),
+                        budgets.ToDictionary(b => b, b => Median(costs.Select(c => (double)c[b - 1]))), reached < 0 ? null : reached + 1));
+                }
             }
         }
 
         return rows;
     }
 
-    /// <summary>A random or tpe search of <paramref name="trials"/> trials: regret and cumulative cost after each trial.</summary>
-    private static (double[] Regret, int[] Cost) Search(SearchObjective objective, ulong seed, int trials, bool pruning, bool tpe)
+    /// <summary>A random (startup trials only) or tpe search of <paramref name="trials"/> trials: regret and cumulative cost after each trial.</summary>
+    private static (double[] Regret, int[] Cost) Search(SearchObjective objective, ulong seed, int trials, bool pruning, TpeOptions options)
     {
         var history = new List<SearchTrial>();
-        return Loop(objective, seed, trials, pruning, i =>
-            TpeSampler.Propose(objective.Space, history, SweepGoal.Maximize, seed, i, startupTrials: tpe ? TpeSampler.DefaultStartupTrials : int.MaxValue), history);
+        return Loop(objective, seed, trials, pruning, i => TpeSampler.Propose(objective.Space, history, SweepGoal.Maximize, seed, i, options), history);
     }
 
     private static (double[] Regret, int[] Cost) Run(SearchObjective objective, ulong seed, IReadOnlyList<IReadOnlyDictionary<string, double>> points, bool pruning) =>

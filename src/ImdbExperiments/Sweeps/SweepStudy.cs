@@ -133,8 +133,7 @@ public sealed class SweepStudy
         {
             if (i == _trials.Count)
             {
-                var point = TpeSampler.Propose(_space, Finished(), _spec.Goal, unchecked((ulong)(long)(_spec.Seed ?? _sweep.Spec.Seed)), i,
-                    _spec.Tpe?.StartupTrials ?? TpeSampler.DefaultStartupTrials, _spec.Tpe?.EiCandidates ?? TpeSampler.DefaultEiCandidates);
+                var point = TpeSampler.Propose(_space, Finished(), _spec.Goal, unchecked((ulong)(long)(_spec.Seed ?? _sweep.Spec.Seed)), i, TpeOptions.Of(_spec.Tpe));
                 _trials.Add(new StudyTrial { Index = i, Overrides = Texts(point), Point = new SortedDictionary<string, double>(point.ToDictionary(), StringComparer.Ordinal) });
                 Save();
             }

@@ -4,14 +4,15 @@ using ImdbExperiments.Specs;
 namespace ImdbExperiments.Sweeps;
 
 /// <summary>
-/// The Tree-structured Parzen Estimator (Bergstra et al. 2011) as Optuna's default TPESampler runs it, univariate
-/// (optuna/samplers/_tpe/sampler.py): until <c>startupTrials</c> trials are complete or pruned, a uniform draw per key;
-/// after that the n trials are split into the gamma(n) = min(ceil(0.1 n), 25) best ("below": completed trials by value,
-/// then pruned ones by evaluations reached and their last value) and the rest, a <see cref="ParzenEstimator"/> l(x) is
-/// fitted to the below and g(x) to the rest (trials in index order, so the ramp of <see cref="DefaultWeights"/> weighs the
-/// oldest least), and per key the one of <c>eiCandidates</c> draws from l with the largest ln l(x) − ln g(x) is taken.
-/// Proposal i draws from its own random stream (seed, i), so it is a pure function of the seed, i and the trials given.
-/// Failed trials are ignored, as Optuna ignores them.
+/// The Tree-structured Parzen Estimator (Bergstra et al. 2011) as Optuna 4.9's TPESampler runs it
+/// (optuna/samplers/_tpe/sampler.py): until <see cref="TpeOptions.NStartupTrials"/> trials are complete or pruned, a uniform
+/// draw per key; after that the n trials are split into the gamma(n) = min(ceil(0.1 n), 25) best ("below": completed trials
+/// by value, then pruned ones by evaluations reached and their last value) and the rest, a <see cref="ParzenEstimator"/>
+/// l(x) is fitted to the below and g(x) to the rest (trials in index order, so the ramp of <see cref="DefaultWeights"/> weighs
+/// the oldest least), and the one of <see cref="TpeOptions.NEiCandidates"/> draws from l with the largest ln l(x) − ln g(x) is
+/// taken: per key (univariate, Optuna's default) or for all keys at once (<see cref="TpeOptions.Multivariate"/>).
+/// Proposal i draws from its own random stream (seed, i), so it is a pure function of the seed, i and the trials given
+/// (in any order). Failed trials are ignored, as Optuna ignores them.
 /// </summary>
 public static class TpeSampler
 {
@@ -49,14 +50,26 @@ public static class TpeSampler
         ulong seed,
         int index,
         int startupTrials = DefaultStartupTrials,
-        int eiCandidates = DefaultEiCandidates)
+        int eiCandidates = DefaultEiCandidates) =>
+        Propose(space, trials, goal, seed, index, new TpeOptions(startupTrials, eiCandidates));
+
+    /// <summary>Proposal <paramref name="index"/> with the given options.</summary>
+    public static IReadOnlyDictionary<string, double> Propose(
+        IReadOnlyList<SearchDimension> space,
+        IReadOnlyList<SearchTrial> trials,
+        SweepGoal goal,
+        ulong seed,
+        int index,
+        TpeOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(eiCandidates);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.NStartupTrials);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.NEiCandidates);
         var random = new DeterministicRandom(seed, index);
-        var usable = trials.Where(t => t.Status == TrialStatus.Completed && t.Value is { } v && !double.IsNaN(v) || t.Status == TrialStatus.Stopped).ToList();
+        var usable = trials.Where(t => t.Status == TrialStatus.Completed && t.Value is { } v && !double.IsNaN(v) || t.Status == TrialStatus.Stopped)
+            .OrderBy(t => t.Index).ToList();
         var point = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        if (usable.Count < startupTrials)
+        if (usable.Count < options.NStartupTrials)
         {
             foreach (var dimension in space)
             {
@@ -67,23 +80,28 @@ public static class TpeSampler
         }
 
         var (below, above) = Split(usable, goal, Gamma(usable.Count));
-        foreach (var dimension in space)
+        // Univariate: one estimator pair per key (Optuna's sample_independent); multivariate: one over all keys (sample_relative).
+        IEnumerable<SearchDimension[]> groups = options.Multivariate ? [[.. space]] : space.Select(d => new[] { d });
+        foreach (var group in groups)
         {
-            var l = new ParzenEstimator(dimension, Observations(below, dimension), PriorWeight, considerEndpoints: false, magicClip: true);
-            var g = new ParzenEstimator(dimension, Observations(above, dimension), PriorWeight, considerEndpoints: false, magicClip: true);
-            var best = double.NaN;
+            var l = new ParzenEstimator(group, Observations(below, group), PriorWeight, considerEndpoints: false, magicClip: true);
+            var g = new ParzenEstimator(group, Observations(above, group), PriorWeight, considerEndpoints: false, magicClip: true);
+            double[]? best = null;
             var bestScore = double.NegativeInfinity;
-            for (var c = 0; c < eiCandidates; c++)
+            for (var c = 0; c < options.NEiCandidates; c++)
             {
                 var candidate = l.Sample(random);
                 var score = l.LogPdf(candidate) - g.LogPdf(candidate);
-                if (double.IsNaN(best) || score > bestScore)
+                if (best is null || score > bestScore)
                 {
                     (best, bestScore) = (candidate, score);
                 }
             }
 
-            point[dimension.Key] = best;
+            for (var d = 0; d < group.Length; d++)
+            {
+                point[group[d].Key] = best![d];
+            }
         }
 
         return point;
@@ -105,6 +123,7 @@ public static class TpeSampler
         return (below, above);
     }
 
-    private static List<double> Observations(List<SearchTrial> trials, SearchDimension dimension) =>
-        [.. trials.Where(t => t.Point.ContainsKey(dimension.Key)).Select(t => t.Point[dimension.Key])];
+    /// <summary>The values of the trials that have every key of the group (Optuna: search_space.keys() &lt;= params.keys()).</summary>
+    private static List<double[]> Observations(List<SearchTrial> trials, SearchDimension[] group) =>
+        [.. trials.Where(t => group.All(d => t.Point.ContainsKey(d.Key))).Select(t => group.Select(d => t.Point[d.Key]).ToArray())];
 }

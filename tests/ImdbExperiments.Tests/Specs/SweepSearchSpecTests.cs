@@ -1,4 +1,5 @@
 using ImdbExperiments.Specs;
+using ImdbExperiments.Sweeps;
 
 namespace ImdbExperiments.Tests.Specs;
 
@@ -19,13 +20,14 @@ public sealed class SweepSearchSpecTests : IDisposable
     [Fact]
     public void TpeSweep_BindsItsSettings_AndTheHalvingPruner()
     {
-        folder.Write("x.yaml", SpecFolder.Minimal + "sweep:\n  method: tpe\n  trials: 30\n  tpe: {startup_trials: 5}\n" + Parameters +
+        folder.Write("x.yaml", SpecFolder.Minimal + "sweep:\n  method: tpe\n  trials: 30\n  tpe: {n_startup_trials: 5, multivariate: true}\n" + Parameters +
             "  early_stopping: {type: hyperband, reduction_factor: 2, max_resource: 8}\n");
 
         var sweep = folder.Load("x.yaml").Spec.Sweep!;
 
         Assert.Equal(SweepMethod.Tpe, sweep.Method);
-        Assert.Equal((5, 24), (sweep.Tpe!.StartupTrials, sweep.Tpe.EiCandidates));
+        Assert.Equal((5, 24, true), (sweep.Tpe!.StartupTrials, sweep.Tpe.EiCandidates, sweep.Tpe.Multivariate));
+        Assert.Equal(new TpeOptions(NStartupTrials: 5, NEiCandidates: 24, Multivariate: true), TpeOptions.Of(sweep.Tpe));
         Assert.Equal((EarlyStoppingRule.Hyperband, 2, 1, 8), (sweep.EarlyStopping!.Type, sweep.EarlyStopping.ReductionFactor, sweep.EarlyStopping.MinResource, sweep.EarlyStopping.MaxResource));
     }
 
@@ -41,11 +43,11 @@ public sealed class SweepSearchSpecTests : IDisposable
     [Fact]
     public void TpeSettings_WithAnotherMethod_OrMoreStartupTrialsThanTrials_AreErrors()
     {
-        var other = SweepFails("  method: random\n  trials: 5\n  tpe: {startup_trials: 3}\n" + Parameters);
-        var startup = SweepFails("  method: tpe\n  trials: 5\n  tpe: {startup_trials: 8}\n" + Parameters);
+        var other = SweepFails("  method: random\n  trials: 5\n  tpe: {n_startup_trials: 3}\n" + Parameters);
+        var startup = SweepFails("  method: tpe\n  trials: 5\n  tpe: {n_startup_trials: 8}\n" + Parameters);
 
         Assert.Contains("x.yaml:6:3: sweep.tpe: not used with method: random; only method: tpe reads sweep.tpe", other.Message);
-        Assert.Equal("sweep.tpe.startup_trials", startup.Key);
+        Assert.Equal("sweep.tpe.n_startup_trials", startup.Key);
         Assert.Contains("8 random startup trials leave none of the 5 sweep.trials to TPE", startup.Message);
     }
 

@@ -21,7 +21,7 @@ public sealed class SweepStudyTests : IDisposable
           method: tpe
           trials: 14
           seed: {{seed}}
-          tpe: {startup_trials: 4}
+          tpe: {n_startup_trials: 4}
           parameters:
             training.learning_rate: {distribution: log_uniform, min: 1e-6, max: 1e-3}
             training.batch_size: {distribution: uniform, min: 4, max: 64}

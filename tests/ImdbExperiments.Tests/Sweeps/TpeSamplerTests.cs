@@ -3,9 +3,10 @@ using ImdbExperiments.Sweeps;
 
 namespace ImdbExperiments.Tests.Sweeps;
 
-// Behaviour followed: optuna/samplers/_tpe/sampler.py (default_gamma, default_weights, n_startup_trials, the split by value
+// Behaviour followed (Optuna v4.9.0): optuna/samplers/_tpe/sampler.py (default_gamma, default_weights, n_startup_trials, the split by value
 // with trials then in number order, n_ei_candidates draws from l ranked by log l - log g) and
-// optuna/samplers/_tpe/parzen_estimator.py (neighbour bandwidths, consider_endpoints, magic clip, prior kernel).
+// optuna/samplers/_tpe/parzen_estimator.py (neighbour bandwidths, consider_endpoints, magic clip, prior kernel, multivariate
+// bandwidth) and probability_distributions.py (a mixture of product kernels).
 public sealed class TpeSamplerTests
 {
     private static readonly SearchDimension Unit = SearchDimension.Numeric("x", 0, 1);
@@ -22,12 +23,27 @@ public sealed class TpeSamplerTests
     }
 
     [Fact]
-    public void Bandwidths_FollowTheNeighbourRule_WithTheMagicClip()
+    public void Bandwidths_FollowTheNeighbourRule_WithoutThePrior_AndTheMagicClip()
     {
-        // Observations 0.1 and 0.7 on [0, 1] with the prior at 0.5: sorted 0 | 0.1 0.5 0.7 | 1. Without endpoints the
-        // outer kernels take their inner gap (0.4 and 0.2); the clip raises 0.2 to 1 / min(100, 1 + 3) = 0.25; prior sigma 1.
+        // optuna/samplers/_tpe/parzen_estimator.py (v4.9, compute_sigmas): observations 0.1, 0.2, 0.7 on [0, 1] sorted between
+        // the ends: 0 | 0.1 0.2 0.7 | 1 (the prior at 0.5 is not among them since Optuna 4.9). Each sigma is the larger gap to
+        // a neighbour (0.1, 0.5, 0.5); without endpoints the outer ones take their inner gap (0.1 and 0.5); the magic clip
+        // raises 0.1 to 1 / min(100, 1 + 4) = 0.2. The prior kernel is appended: mu 0.5, sigma 1.
+        var estimator = new ParzenEstimator(Unit, [0.7, 0.1, 0.2], priorWeight: 1, considerEndpoints: false, magicClip: true);
+
+        var (mus, sigmas) = estimator.KernelsOf(0);
+
+        Assert.Equal([0.7, 0.1, 0.2, 0.5], mus);
+        Assert.Equal([0.5, 0.2, 0.5, 1.0], sigmas.Select(s => Math.Round(s, 12)));
+    }
+
+    [Fact]
+    public void LogPdf_IsTheWeightedMixtureOfTruncatedNormals()
+    {
+        // Observations 0.1 and 0.7 on [0, 1]: sorted 0 | 0.1 0.7 | 1; without endpoints both take their inner gap 0.6
+        // (above the clip 1 / 4); the prior is N(0.5, 1); weights 1, 1, 1 normalized (default_weights, prior_weight 1).
         var estimator = new ParzenEstimator(Unit, [0.1, 0.7], priorWeight: 1, considerEndpoints: false, magicClip: true);
-        (double Mu, double Sigma)[] kernels = [(0.1, 0.4), (0.7, 0.25), (0.5, 1.0)];
+        (double Mu, double Sigma)[] kernels = [(0.1, 0.6), (0.7, 0.6), (0.5, 1.0)];
 
         foreach (var x in new[] { 0.0, 0.33, 0.7, 0.99 })
         {
@@ -35,6 +51,46 @@ public sealed class TpeSamplerTests
                 Math.Exp(NormalMath.LogDensity((x - k.Mu) / k.Sigma)) / k.Sigma / Math.Exp(NormalMath.LogMass(-k.Mu / k.Sigma, (1 - k.Mu) / k.Sigma)) / 3));
             Assert.Equal(expected, estimator.LogPdf(x), 6);
         }
+    }
+
+    [Fact]
+    public void Multivariate_KernelsAreJoint_WithEachKeysNeighbourBandwidths()
+    {
+        // parzen_estimator.py (v5.0.0-rc1: multivariate uses the same neighbour rule as univariate, per key) and
+        // probability_distributions.py (_MixtureOfProductDistribution.log_pdf: a kernel's density is the product over the
+        // keys, and the mixture sums kernels). x as above: sigmas 0.5, 0.2, 0.5. y on [0, 2]: 0 | 0.2 1.0 1.4 | 2 gives
+        // 0.8, 0.8 and 0.4 (inner gaps at the ends), clipped below at 2 / 5 = 0.4. Priors mid-range with sigma = range.
+        SearchDimension[] space = [Unit, SearchDimension.Numeric("y", 0, 2)];
+        double[][] observations = [[0.7, 1.4], [0.1, 0.2], [0.2, 1.0]];
+        var estimator = new ParzenEstimator(space, observations, priorWeight: 1, considerEndpoints: false, magicClip: true);
+
+        Assert.Equal([0.5, 0.2, 0.5, 1.0], estimator.KernelsOf(0).Sigmas.Select(s => Math.Round(s, 12)));
+        Assert.Equal([0.4, 0.8, 0.8, 2.0], estimator.KernelsOf(1).Sigmas.Select(s => Math.Round(s, 12)));
+
+        static double Density(double x, double mu, double s, double high) =>
+            Math.Exp(NormalMath.LogDensity((x - mu) / s)) / s / Math.Exp(NormalMath.LogMass(-mu / s, (high - mu) / s));
+        (double Mx, double Sx, double My, double Sy)[] kernels = [(0.7, 0.5, 1.4, 0.4), (0.1, 0.2, 0.2, 0.8), (0.2, 0.5, 1.0, 0.8), (0.5, 1, 1, 2)];
+        var expected = Math.Log(kernels.Sum(k => Density(0.3, k.Mx, k.Sx, 1) * Density(0.6, k.My, k.Sy, 2)) / 4);
+        Assert.Equal(expected, estimator.LogPdf([0.3, 0.6]), 6);
+    }
+
+    [Fact]
+    public void Split_RanksCompletedByValue_ThenPrunedByHowFarTheyGot()
+    {
+        // sampler.py (_split_trials, _get_pruned_trial_score): completed trials sorted by value fill the below first; then
+        // pruned ones by (-last step, -value at it) when maximizing; both halves come back in trial-number order.
+        static SearchTrial Trial(int index, TrialStatus status, double? value, params double[] evaluations) =>
+            new(index, new Dictionary<string, double> { ["x"] = index / 10.0 }, status, value, evaluations);
+        SearchTrial[] trials =
+        [
+            Trial(0, TrialStatus.Stopped, null, 0.5, 0.6), Trial(1, TrialStatus.Completed, 0.3), Trial(2, TrialStatus.Stopped, null, 0.9),
+            Trial(3, TrialStatus.Completed, 0.8), Trial(4, TrialStatus.Stopped, null, 0.1, 0.7), Trial(5, TrialStatus.Completed, 0.2),
+        ];
+
+        var (below, above) = TpeSampler.Split(trials, SweepGoal.Maximize, nBelow: 4);
+
+        Assert.Equal([1, 3, 4, 5], below.Select(t => t.Index));
+        Assert.Equal([0, 2], above.Select(t => t.Index));
     }
 
     [Fact]
@@ -63,6 +119,36 @@ public sealed class TpeSamplerTests
         Assert.InRange(a["lr"], 1e-5, 1e-2);
         Assert.Equal(Math.Round(a["batch"]), a["batch"]);
         Assert.InRange(a["batch"], 4, 64);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Proposals_AreTheSameInTheSameOrder_AfterAnInterruptAndRestart(bool multivariate)
+    {
+        // A sweep of 25 trials run straight through, and one stopped after 13 that starts again from the 13 results it saved
+        // (handed back in another order): proposals depend only on the seed, the index and the finished trials.
+        SearchDimension[] space = [SearchDimension.Numeric("lr", 1e-6, 1e-1, log: true), SearchDimension.Numeric("batch", 4, 256, integer: true),
+            new SearchDimension("warmup", 0, 2, false, false, ["0", "0.06", "0.1"])];
+        var options = new TpeOptions(NStartupTrials: 5, Multivariate: multivariate);
+        static double Metric(IReadOnlyDictionary<string, double> p) => -Math.Pow(Math.Log10(p["lr"]) + 3.5, 2) - Math.Abs(p["batch"] - 32) / 100 - p["warmup"];
+        List<SearchTrial> Run(List<SearchTrial> finished, int count)
+        {
+            for (var i = finished.Count; i < count; i++)
+            {
+                var point = TpeSampler.Propose(space, finished, SweepGoal.Maximize, seed: 11, i, options);
+                finished.Add(new SearchTrial(i, point, i % 4 == 3 ? TrialStatus.Stopped : TrialStatus.Completed, i % 4 == 3 ? null : Metric(point), [Metric(point)]));
+            }
+
+            return finished;
+        }
+
+        var straight = Run([], 25);
+        var interrupted = Run([], 13);
+        var restarted = Run([.. interrupted.AsEnumerable().Reverse()], 25).OrderBy(t => t.Index).ToList();
+
+        Assert.Equal(straight.Select(t => t.Point), restarted.Select(t => t.Point));
+        Assert.True(straight.Skip(5).Select(t => t.Point["batch"]).Distinct().Count() > 3, "TPE proposals vary");
     }
 
     [Fact]
