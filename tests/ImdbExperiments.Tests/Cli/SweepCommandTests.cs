@@ -91,4 +91,67 @@ public sealed class SweepCommandTests
         Assert.Equal(2, commands.Length);
         Assert.All(commands, c => Assert.Contains("--set sweep=null --set seed=4 --set training.learning_rate=", c));
     }
+
+    [Fact]
+    public void SweepParallel2_RunsTrialsInTwoWorkers_UnderOneParent_WithTheMetricsOfOneAtATime()
+    {
+        using var sequential = new TempFolder();
+        using var parallel = new TempFolder();
+        var threads = Math.Max(1, Environment.ProcessorCount / 2);
+        foreach (var project in new[] { sequential, parallel })
+        {
+            Directory.CreateDirectory(project.Combine("experiments"));
+            File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), Sweep.Replace("  threads: 1\n", "", StringComparison.Ordinal));
+        }
+
+        // One at a time with the thread count each parallel trial gets: the same trial specs, so the same cache keys and run names.
+        var one = ImdbxProcess.Run(sequential.Path, "sweep", "--experiment", "tiny-sweep", "--set", $"training.threads={threads}");
+        Assert.True(one.ExitCode == 0, one.Stdout + one.Stderr);
+        var two = ImdbxProcess.Run(parallel.Path, "sweep", "--experiment", "tiny-sweep", "--parallel", "2");
+        Assert.True(two.ExitCode == 0, two.Stdout + two.Stderr);
+
+        var lines = two.Stdout.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("[w0] ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("[w1] ", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("trial-000  completed", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("trial-001  completed", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("tokenize  built", StringComparison.Ordinal)); // the shared stage is built once, under its cache lock
+
+        // Identical per-trial metrics: the sweep tables (trial, status, values, metric to the last digit) are the same bytes.
+        string Table(TempFolder project) => File.ReadAllText(Assert.Single(Directory.GetFiles(project.Combine("artifacts", "runs"), "sweep_table.csv", SearchOption.AllDirectories)));
+        Assert.Equal(Table(sequential), Table(parallel));
+
+        var database = parallel.Combine("mlflow.db");
+        var parent = Assert.Single(SqliteRows(database, "SELECT DISTINCT value FROM tags WHERE key = 'mlflow.parentRunId'"));
+        Assert.Equal(2, SqliteRows(database, $"SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId' AND value = '{parent}'").Count);
+        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SqliteRows(database, "SELECT status FROM runs"));
+        Assert.Equal([$"{threads}", $"{threads}", $"{threads}"], SqliteRows(database, "SELECT value FROM params WHERE key = 'training.threads'")); // parent and both trials
+
+        var again = ImdbxProcess.Run(parallel.Path, "sweep", "--experiment", "tiny-sweep", "--parallel", "2");
+        Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
+        Assert.DoesNotContain("[w", again.Stdout); // a finished sweep starts no worker
+    }
+
+    [Fact]
+    public void SweepPlan_OfATpeSweep_PrintsWorkerCommandsOfTheSharedStudy()
+    {
+        using var project = new TempFolder();
+        Directory.CreateDirectory(project.Combine("experiments"));
+        File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), Sweep.Replace("""
+              method: grid
+              parameters:
+                training.learning_rate: [1.0e-3, 3.0e-3]
+            """, """
+              method: tpe
+              trials: 4
+              parameters:
+                training.learning_rate: {distribution: log_uniform, min: 1.0e-4, max: 1.0e-2}
+            """, StringComparison.Ordinal));
+
+        var plan = ImdbxProcess.Run(project.Path, "sweep", "plan", "--experiment", "tiny-sweep", "--workers", "2", "--style", "imdbx", "--set", "seed=4");
+
+        Assert.True(plan.ExitCode == 0, plan.Stdout + plan.Stderr);
+        Assert.Equal(["imdbx sweep --experiment experiments/tiny-sweep.yaml --set seed=4 --worker", "imdbx sweep --experiment experiments/tiny-sweep.yaml --set seed=4 --worker"],
+            plan.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }
