@@ -154,4 +154,64 @@ public sealed class SweepCommandTests
         Assert.Equal(["imdbx sweep --experiment experiments/tiny-sweep.yaml --set seed=4 --worker", "imdbx sweep --experiment experiments/tiny-sweep.yaml --set seed=4 --worker"],
             plan.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public async Task SweepParallel_Sigint_StopsEveryWorker_AndRecordsTheRunningTrialsAndTheParentKilled()
+    {
+        using var project = new TempFolder();
+        Directory.CreateDirectory(project.Combine("experiments"));
+        // Long enough (150 steps, a checkpoint every 10) that both trials are mid-training when the signal comes.
+        File.WriteAllText(project.Combine("experiments", "long-sweep.yaml"), """
+            data:
+              source: synthetic
+              synthetic:
+                reviews_per_label: 150
+            model:
+              init: random
+              random:
+                hidden_size: 64
+                num_hidden_layers: 2
+                num_attention_heads: 2
+                intermediate_size: 128
+                max_position_embeddings: 64
+            tokenizer:
+              max_length: 64
+            training:
+              max_steps: 150
+              batch_size: 8
+              eval_every: 50
+              checkpoint_every: 10
+            tracking:
+              uri: file:./mlruns
+            sweep:
+              parameters:
+                training.learning_rate: [1.0e-3, 3.0e-3]
+              metric: validation/f1
+            """);
+
+        using var process = ImdbxProcess.Start(project.Path, "sweep", "--experiment", "long-sweep", "--parallel", "2");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var work = project.Combine("artifacts", "work", "train");
+        while (!(Directory.Exists(work) && Directory.GetDirectories(work).Count(key => Directory.GetDirectories(key, "step-*", SearchOption.AllDirectories).Length > 0) == 2))
+        {
+            if (process.HasExited) Assert.Fail($"imdbx exited ({process.ExitCode}) before both trials checkpointed\n{await stdout}\n{await stderr}");
+            await Task.Delay(20);
+        }
+
+        // Only the sweep's own process gets the signal (kill, not a terminal's process group): it must stop its workers itself.
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            kill.WaitForExit();
+        await process.WaitForExitAsync();
+        var (output, errors) = (await stdout, await stderr);
+
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{output}\n{errors}");
+        Assert.Contains(errors.Split('\n'), line => line.StartsWith("imdbx: cancelled (SIGINT", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", errors + output);
+        // KILLED is status 5 in MLflow's file store (RunStatus in mlflow/protos/service.proto): the parent and both trials.
+        var metas = Directory.GetFiles(project.Combine("mlruns"), "meta.yaml", SearchOption.AllDirectories).Where(m => File.ReadAllText(m).Contains("run_id:")).ToList();
+        Assert.Equal(3, metas.Count);
+        Assert.All(metas, meta => Assert.Contains("status: 5", File.ReadAllText(meta)));
+    }
 }
