@@ -170,6 +170,8 @@ public sealed class SweepExecutionTests : IDisposable
         async Task<SweepSummary> Worker(string name)
         {
             var study = SweepStudy.Open(folder, sweep); // each worker its own view of the one file, as on two machines
+            // A proposal sees only finished trials, never a running one: Optuna's TPESampler with constant_liar=False
+            // (optuna/samplers/_tpe/sampler.py, states COMPLETE and PRUNED) draws the same way.
             return await new SweepRunner(sweep.Spec.Sweep!) { Study = study }.RunAsync(study.Trials(), async (trial, _) =>
             {
                 ran.Add((name, trial.Index, string.Join(",", trial.Overrides)));
