@@ -222,22 +222,6 @@ public sealed class SweepExecutionTests : IDisposable
     }
 
     [Fact]
-    public void TrialLogWriter_PassesOnlyWholeLines_PrefixedWithTheTrial()
-    {
-        var lines = new List<string>();
-        using (var writer = new TrialLogWriter("[trial-001] ", lines.Add))
-        {
-            writer.Write("train     ");
-            Assert.Empty(lines);
-            writer.Write("step 10\r\nsplit     ");
-            writer.WriteLine("cached");
-            writer.Write("left over");
-        }
-
-        Assert.Equal(["[trial-001] train     step 10", "[trial-001] split     cached", "[trial-001] left over"], lines);
-    }
-
-    [Fact]
     public void WorkerPlan_IsOneSweepWorkerCommandPerWorker_WithTheSweepsOwnOverrides()
     {
         var sweep = Tpe();
