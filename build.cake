@@ -118,14 +118,25 @@ Task("Serve")
     });
 
 Task("Sweep")
-    .Description("Runs every pending trial of a sweep spec (child MLflow runs under one parent), then the trials sorted by the metric.")
+    .Description("Runs every pending trial of a sweep spec (child MLflow runs under one parent), then the trials sorted by the metric; --parallel=N runs N at once, --worker is one worker of a shared study.")
     .IsDependentOn("BuildCli")
-    .Does(() => imdbx.Run(ImdbxArguments("sweep", json: false, locks: true)));
+    .Does(() =>
+    {
+        var arguments = new List<string>(ImdbxArguments("sweep", json: false, locks: true));
+        if (HasArgument("parallel")) arguments.AddRange(new[] { "--parallel", Argument<string>("parallel") });
+        if (HasArgument("worker")) arguments.Add("--worker");
+        imdbx.Run(arguments.ToArray());
+    });
 
 Task("SweepPlan")
-    .Description("Prints one self-contained command per pending trial (--json for JSON), for Slurm arrays, Kubernetes Jobs or CI matrices.")
+    .Description("Prints one self-contained command per pending trial, or for tpe / asha / hyperband --workers=N worker commands of the shared study (--json for JSON), for Slurm arrays, Kubernetes Jobs or CI matrices.")
     .IsDependentOn("BuildCli")
-    .Does(() => imdbx.Run(ImdbxArguments("sweep plan", force: false)));
+    .Does(() =>
+    {
+        var arguments = new List<string>(ImdbxArguments("sweep plan", force: false));
+        if (HasArgument("workers")) arguments.AddRange(new[] { "--workers", Argument<string>("workers") });
+        imdbx.Run(arguments.ToArray());
+    });
 
 Task("Compare")
     .Description("A table of the experiment's runs, read back from the tracking store (file store or server).")

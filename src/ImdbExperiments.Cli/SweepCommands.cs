@@ -1,25 +1,35 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
-using ImdbExperiments.Caching;
-using ImdbExperiments.Runs;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Sweeps;
-using ImdbExperiments.Tracking;
-using ImdbExperiments.Training;
 using Spectre.Console;
 
 namespace ImdbExperiments.Cli;
 
-/// <summary><c>imdbx sweep</c> runs a sweep's trials (each a child MLflow run); <c>imdbx sweep plan</c> prints one command per pending trial.</summary>
+/// <summary><c>imdbx sweep</c> runs a sweep's trials (each a child MLflow run); <c>imdbx sweep plan</c> prints the commands that run them elsewhere.</summary>
 static class SweepCommands
 {
+    const int MaxParallel = 256;
+
+    static readonly Option<int?> Parallel = new("--parallel")
+    {
+        Description = "Run this many trials at once, each in its own worker process with training.threads = cores / N (unless the spec sets training.threads).",
+    };
+
+    static readonly Option<bool> Worker = new("--worker")
+    {
+        Description = "Be one of several workers of the sweep's shared study (see 'sweep plan'): take trials until the budget is spent.",
+    };
+
+    // A worker started by --parallel: no progress bars, and it stops when its standard input closes.
+    static readonly Option<bool> SpawnedWorker = new("--spawned-worker") { Hidden = true };
+
     public static Command Create()
     {
         var command = new Command("sweep", "Run every pending trial of a sweep spec (sweep: section), then print the trials sorted by the sweep metric.")
         {
-            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Artifacts, CommonOptions.NoWait, CommonOptions.LockTimeout,
+            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Artifacts, CommonOptions.NoWait, CommonOptions.LockTimeout, Parallel, Worker, SpawnedWorker,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(() => RunAsync(result, cancellationToken)));
         command.Subcommands.Add(Plan());
@@ -28,24 +38,43 @@ static class SweepCommands
 
     static Command Plan()
     {
-        var style = new Option<string>("--style") { Description = "Commands as 'cake' (dotnet cake --target=Evaluate ...) or 'imdbx' (imdbx evaluate ...).", DefaultValueFactory = _ => "cake" };
+        var style = new Option<string>("--style") { Description = "Commands as 'cake' (dotnet cake --target=...) or 'imdbx' (imdbx ...).", DefaultValueFactory = _ => "cake" };
         style.AcceptOnlyFromAmong("cake", "imdbx");
-        var command = new Command("plan", "Print one self-contained command per trial not yet finished (or JSON), to run trials on many machines against a shared cache.")
+        var workers = new Option<int>("--workers")
         {
-            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Json, CommonOptions.Artifacts, style,
+            Description = "For a sweep whose trials come from its study (tpe, asha, hyperband): how many worker commands to print.",
+            DefaultValueFactory = _ => 1,
+        };
+        var command = new Command("plan", "Print one self-contained command per trial not yet finished, or for tpe / asha / hyperband one per worker of the shared study (or JSON), to run a sweep on many machines.")
+        {
+            CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Json, CommonOptions.Artifacts, style, workers,
         };
         command.SetAction((result, _) => CliErrors.RunAsync(() =>
         {
             var context = StageCommands.CreateContext(result);
             var experiment = Path.GetRelativePath(Directory.GetCurrentDirectory(), context.Spec.SourcePath);
-            RequireSweep(context.Spec);
+            var sweep = SweepExecution.RequireSweep(context.Spec);
+            var cake = result.GetValue(style) != "imdbx";
+            var overrides = result.GetValue(CommonOptions.Set) ?? [];
+            if (SweepExecution.NeedsStudy(sweep))
+            {
+                var count = result.GetValue(workers);
+                if (count is < 1 or > MaxParallel)
+                    throw new ArgumentException($"--workers {count}: allowed: 1 to {MaxParallel}.");
+                var workerStyle = (cake ? SweepCommandStyle.Cake with { Program = ["dotnet", "cake", "--target=Sweep"] } : SweepCommandStyle.Imdbx with { Program = ["imdbx", "sweep"] })
+                    with { Overrides = overrides };
+                var workerEntries = SweepPlanWriter.WorkerEntries(count, context.Spec, experiment, workerStyle);
+                Console.Write(result.GetValue(CommonOptions.Json) ? SweepPlanWriter.ToWorkerJson(workerEntries, experiment) : SweepPlanWriter.ToShell(workerEntries));
+                return Task.FromResult(0);
+            }
+
             var pending = SweepPlanner.Plan(context.Spec)
-                .Where(trial => Finished(context, trial) is null)
+                .Where(trial => SweepExecution.Finished(context, trial) is null)
                 .ToArray();
-            var commandStyle = result.GetValue(style) == "imdbx"
-                ? SweepCommandStyle.Imdbx with { Program = ["imdbx", "evaluate"] }
-                : SweepCommandStyle.Cake with { Program = ["dotnet", "cake", "--target=Evaluate"] };
-            var entries = SweepPlanWriter.Entries(pending, experiment, commandStyle with { Overrides = result.GetValue(CommonOptions.Set) ?? [] });
+            var commandStyle = cake
+                ? SweepCommandStyle.Cake with { Program = ["dotnet", "cake", "--target=Evaluate"] }
+                : SweepCommandStyle.Imdbx with { Program = ["imdbx", "evaluate"] };
+            var entries = SweepPlanWriter.Entries(pending, experiment, commandStyle with { Overrides = overrides });
             Console.Write(result.GetValue(CommonOptions.Json) ? SweepPlanWriter.ToJson(entries, experiment) + "\n" : SweepPlanWriter.ToShell(entries));
             return Task.FromResult(0);
         }));
@@ -54,114 +83,68 @@ static class SweepCommands
 
     static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
+        var parallel = result.GetValue(Parallel);
+        if (parallel is < 1 or > MaxParallel)
+            throw new ArgumentException($"--parallel {parallel}: allowed: 1 to {MaxParallel} trials at once.");
+        var spawned = result.GetValue(SpawnedWorker);
         var context = StageCommands.CreateContext(result);
-        var sweep = RequireSweep(context.Spec);
-        var parentFolder = Path.Combine(context.ArtifactsDirectory, "runs", RunRecorder.RunName(context.Spec));
-        // tpe proposes from the results so far, and the halving pruners compare pruned trials too: both keep study.json.
-        var study = sweep.Method == SweepMethod.Tpe || sweep.EarlyStopping?.Type is EarlyStoppingRule.Asha or EarlyStoppingRule.Hyperband
-            ? SweepStudy.Open(parentFolder, context.Spec) : null;
-        IEnumerable<SweepTrial> trials = study?.Trials() ?? SweepPlanner.Plan(context.Spec);
-        var trialCount = study?.TrialCount ?? ((IReadOnlyList<SweepTrial>)trials).Count;
-        Console.WriteLine($"sweep     {trialCount} trials ({sweep.Method.ToString().ToLowerInvariant()}), metric {sweep.Metric} ({sweep.Goal.ToString().ToLowerInvariant()})");
-
-        var options = RunTracking.TrackingOptions(context);
-        var tags = RunTracking.RunTags(context.Spec, RunEnvironment.GitCommit(Directory.GetCurrentDirectory()));
-        await using var parent = RunTracker.StartOrResume(new RunStart(parentFolder) { RunName = RunRecorder.RunName(context.Spec), Tags = tags }, options);
-        parent.SetTags(tags.Where(t => t.Key != TrackingTags.RunName)); // a parent first started by an older version gets them too
-        var tracker = new SweepTracker(parent, context.Spec, options);
-        tracker.LogSweep(trialCount);
-
-        var runner = new SweepRunner(sweep)
+        var sets = result.GetValue(CommonOptions.Set) ?? [];
+        var extraSets = new List<string>();
+        if (parallel is { } n && !spawned && context.Spec.Spec.Training.Threads is null)
         {
-            Study = study,
-            Seed = unchecked((ulong)(long)(sweep.Seed ?? context.Spec.Spec.Seed)),
-            TrialStarting = trial => Console.WriteLine($"trial     {trial.Name}  {string.Join(" ", trial.Overrides.Select(o => $"{o.Key}={o.Value}"))}"),
-            TrialEnded = outcome => Console.WriteLine($"trial     {outcome.Trial.Name}  {outcome.Result.Status.ToString().ToLowerInvariant()}" +
-                (outcome.Reused ? " (finished before)" : "") + (outcome.MetricValue is { } v ? string.Create(CultureInfo.InvariantCulture, $"  {sweep.Metric} {v:0.0000}") : "")),
-        };
-        SweepSummary summary;
-        try
-        {
-            summary = await runner.RunAsync(trials, (trial, ct) => RunTrialAsync(context, trial, tracker, runner, ct), trial => Finished(context, trial), cancellationToken);
+            // The cores split between the trials, as if given with --set: it is part of each trial's spec (and its params).
+            extraSets.Add(string.Create(CultureInfo.InvariantCulture, $"training.threads={SweepExecution.TrialThreads(n, Environment.ProcessorCount)}"));
+            context = context with { Spec = SpecLoader.Load(context.Spec.SourcePath, [.. sets, .. extraSets]) };
         }
-        catch (Exception e)
-        {
-            await parent.EndAsync(e is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, e is OperationCanceledException ? null : e);
-            throw;
-        }
-        tracker.LogBest(summary);
-        tracker.LogTable(summary, parentFolder);
-        await parent.EndAsync(RunStatus.Finished);
 
-        AnsiConsole.Write(SweepTable.Build(summary));
-        if (summary.Best is { } best)
+        var output = new Lock();
+        void Print(string line)
+        {
+            lock (output) Console.Out.WriteLine(line);
+        }
+        var options = new SweepExecutionOptions { Parallel = parallel ?? 1, Worker = result.GetValue(Worker) || spawned, Output = Print };
+
+        SweepExecutionResult run;
+        if (spawned)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            SweepWorkerProcess.StopWhenInputEnds(Console.OpenStandardInput(), stop);
+            try
+            {
+                run = await SweepExecution.RunAsync(context with { Progress = NoProgressDisplay.Instance }, options with { Parallel = 1 }, stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !CliCancellation.Requested)
+            {
+                Console.Error.WriteLine("imdbx: worker stopped by its sweep");
+                return CliErrors.Cancelled;
+            }
+        }
+        else if (options.Parallel > 1)
+        {
+            var (program, prefix) = SelfCommand();
+            var arguments = (IReadOnlyList<string>)[.. prefix, .. Environment.GetCommandLineArgs().Skip(1), .. extraSets.SelectMany(s => new[] { "--set", s }), SpawnedWorker.Name];
+            run = await SweepExecution.RunParallelAsync(context, options,
+                (i, ct) => SweepWorkerProcess.RunAsync(program, arguments, string.Create(CultureInfo.InvariantCulture, $"[w{i}] "), Print, ct), cancellationToken);
+        }
+        else
+        {
+            run = await SweepExecution.RunAsync(context, options, cancellationToken);
+        }
+
+        if (!run.ParentEnded)
+            return run.Summary.Trials.Any(t => t.Result.Status == TrialStatus.Failed) ? CliErrors.Failed : 0;
+        AnsiConsole.Write(SweepTable.Build(run.Summary));
+        if (run.Summary.Best is { } best)
             Console.WriteLine($"best      {best.Trial.Name}  {string.Join(" ", best.Trial.Overrides.Select(o => $"{o.Key}={o.Value}"))}");
-        return summary.Trials.Any(t => t.Result.Status == TrialStatus.Failed) ? CliErrors.Failed : 0;
+        return run.WorkersFailed > 0 || run.Summary.Trials.Any(t => t.Result.Status == TrialStatus.Failed) ? CliErrors.Failed : 0;
     }
 
-    static async Task<TrialResult> RunTrialAsync(PipelineContext sweepContext, SweepTrial trial, SweepTracker tracker, SweepRunner runner, CancellationToken cancellationToken)
+    /// <summary>How to start this program again: its apphost, or dotnet with its dll.</summary>
+    static (string Program, string[] Prefix) SelfCommand()
     {
-        var metric = sweepContext.Spec.Spec.Sweep!.Metric;
-        var evaluations = new List<double>();
-        using var stop = new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Token);
-        RunTracker? child = null;
-        var observer = new EarlyStopping(metric, evaluations, () =>
-        {
-            if (!runner.ShouldStop(evaluations)) return;
-            child?.SetTags([new(SweepTags.PrunedAt, evaluations.Count.ToString(CultureInfo.InvariantCulture))]);
-            stop.Cancel();
-        });
-        try
-        {
-            var run = await ExperimentRun.RunAsync(sweepContext with { Spec = trial.Spec }, evaluate: true, linked.Token,
-                folder => child = tracker.StartTrial(trial, folder), observer);
-            return new TrialResult { Metrics = Metrics(run.Train, run.Evaluate), Evaluations = evaluations, RunId = run.Tracking?.RunId };
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            return new TrialResult { Status = TrialStatus.Stopped, Evaluations = evaluations, PrunedAt = evaluations.Count };
-        }
-    }
-
-    /// <summary>A trial whose evaluation is cached and whose run folder recorded it: nothing left to do.</summary>
-    static TrialResult? Finished(PipelineContext sweepContext, SweepTrial trial)
-    {
-        var context = sweepContext with { Spec = trial.Spec, Log = TextWriter.Null };
-        var pipeline = new Pipeline(PipelineStages.Create(), context);
-        if (pipeline.TryGetCached("evaluate") is not { } evaluate || pipeline.TryGetCached("train") is not { } train) return null;
-        var metrics = Path.Combine(context.ArtifactsDirectory, "runs", RunRecorder.RunName(trial.Spec), RunFolder.MetricsFileName);
-        if (!File.Exists(metrics) || JsonNode.Parse(File.ReadAllText(metrics))?["test"] is null) return null;
-        return new TrialResult { Metrics = Metrics(train, evaluate) };
-    }
-
-    static Dictionary<string, double> Metrics(StageOutput train, StageOutput? evaluate)
-    {
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (train.Manifest.Summary["validation"] is JsonObject validation)
-            foreach (var (key, value) in RunTracking.Metrics("validation", validation)) metrics[key] = value;
-        if (evaluate?.Manifest.Summary["test"] is JsonObject test)
-            foreach (var (key, value) in RunTracking.Metrics("test", test)) metrics[key] = value;
-        return metrics;
-    }
-
-    static SweepSpec RequireSweep(ResolvedSpec spec) => spec.Spec.Sweep
-        ?? throw new ArgumentException($"{spec.SourcePath} has no sweep: section; run it with the Train or Evaluate target instead.");
-
-    /// <summary>Collects the sweep metric at each evaluation and asks the sweep's early-stopping rule.</summary>
-    sealed class EarlyStopping(string metric, List<double> evaluations, Action check) : ITrainingObserver
-    {
-        public void Started(int totalSteps, int? resumedFromStep) { }
-        public void Step(TrainingProgress progress) { }
-        public void Evaluation(EvaluationRecord evaluation) { }
-
-        // The history entry the run records: the rule sees exactly the values MLflow gets.
-        public void Logged(HistoryEntry entry)
-        {
-            if (entry is not EvaluationEntry evaluation) return;
-            if (evaluation.Metrics().Where(m => m.Key == metric).Select(m => (double?)m.Value).FirstOrDefault() is { } value)
-                evaluations.Add(value);
-            check();
-        }
+        var host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this program is unknown; run the sweep without --parallel.");
+        return Path.GetFileNameWithoutExtension(host) == "dotnet"
+            ? (host, [typeof(SweepCommands).Assembly.Location])
+            : (host, []);
     }
 }

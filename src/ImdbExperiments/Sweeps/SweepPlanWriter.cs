@@ -23,6 +23,64 @@ public static class SweepPlanWriter
             return new SweepPlanEntry(trial.Name, trial.Index, trial.Overrides, trial.SpecHash, arguments, ShellQuoting.Join(arguments));
         })];
 
+    /// <summary>The worker option of <c>imdbx sweep</c> (Cake's Sweep target passes it on).</summary>
+    public const string WorkerOption = "--worker";
+
+    /// <summary>
+    /// For a sweep whose trials come from its study (tpe, asha, hyperband): <paramref name="workers"/> identical commands, each a
+    /// worker (<c>imdbx sweep --worker</c>) that asks the shared study for the next trial whenever it is free (a tpe proposal is
+    /// drawn then, from what has finished) until the budget is spent. Run them where the <c>artifacts/</c> folder is shared.
+    /// </summary>
+    public static IReadOnlyList<SweepPlanEntry> WorkerEntries(int workers, Specs.ResolvedSpec sweep, string experiment, SweepCommandStyle style)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        var arguments = new List<string>(style.Program);
+        void Option(string name, string value) => arguments.AddRange(style.JoinWithEquals ? [$"{name}={value}"] : [name, value]);
+        Option(style.ExperimentOption, experiment);
+        foreach (var value in style.Overrides)
+        {
+            Option(style.SetOption, value);
+        }
+
+        arguments.Add(WorkerOption);
+        var command = ShellQuoting.Join(arguments);
+        return [.. Enumerable.Range(0, workers).Select(i => new SweepPlanEntry(
+            "worker-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), i, new Dictionary<string, string>(), sweep.Hash, arguments, command))];
+    }
+
+    /// <summary><c>{"experiment": ..., "spec_hash": ..., "workers": [{"worker", "index", "argv": [...], "command"}]}</c>.</summary>
+    public static string ToWorkerJson(IReadOnlyList<SweepPlanEntry> entries, string experiment)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("experiment", experiment);
+            writer.WriteString("spec_hash", entries.Count > 0 ? entries[0].SpecHash : "");
+            writer.WriteStartArray("workers");
+            foreach (var entry in entries)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("worker", entry.Trial);
+                writer.WriteNumber("index", entry.Index);
+                writer.WriteStartArray("argv");
+                foreach (var argument in entry.Arguments)
+                {
+                    writer.WriteStringValue(argument);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteString("command", entry.Command);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
     /// <summary>One command per line (line n is the n-th pending trial), e.g. for a Slurm job array: <c>sed -n "${N}p" plan.sh | sh</c>.</summary>
     public static string ToShell(IReadOnlyList<SweepPlanEntry> entries)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ImdbExperiments.Caching;
 using ImdbExperiments.Specs;
 
 namespace ImdbExperiments.Sweeps;
@@ -10,7 +11,10 @@ namespace ImdbExperiments.Sweeps;
 /// model-based sampler drew, and each finished trial's result (completed or pruned, its metrics and its evaluations, the
 /// rungs' raw values). Proposals are persisted before they run, so a sweep that is interrupted and started again proposes
 /// the same remaining trials and runs no finished one twice; a finished sweep writes nothing. The file is replaced
-/// atomically (written beside, then renamed); a file that is not this sweep's study is an error, never overwritten.
+/// atomically (written beside, then renamed) under a lock (study.lock/study.lock), and read again under it before every
+/// change, so parallel trials and workers on several machines share one study; a trial being run is claimed with its own
+/// lock (study.lock/trial-N.lock, released by the OS when its process dies), so no two workers run it at once. A file that
+/// is not this sweep's study is an error, never overwritten.
 /// </summary>
 public sealed class SweepStudy
 {
@@ -29,7 +33,9 @@ public sealed class SweepStudy
     private readonly ResolvedSpec _sweep;
     private readonly SweepSpec _spec;
     private readonly IReadOnlyList<SearchDimension> _space;
-    private readonly List<StudyTrial> _trials;
+    private List<StudyTrial> _trials;
+    private readonly Dictionary<int, FileLock> _claims = [];
+    private readonly Lock _gate = new();
 
     private SweepStudy(string path, ResolvedSpec sweep, List<StudyTrial> trials)
     {
@@ -58,6 +64,19 @@ public sealed class SweepStudy
         }
 
         var path = System.IO.Path.Combine(folder, FileName);
+        var trials = Read(path, sweep);
+        var study = new SweepStudy(path, sweep, trials);
+        if (sweep.Spec.Sweep.Method != SweepMethod.Tpe)
+        {
+            study._plan = SweepPlanner.Plan(sweep);
+        }
+
+        return study;
+    }
+
+    /// <summary>The trials of the study file at <paramref name="path"/> (none when it does not exist), checked against <paramref name="sweep"/>.</summary>
+    private static List<StudyTrial> Read(string path, ResolvedSpec sweep)
+    {
         var trials = new List<StudyTrial>();
         if (File.Exists(path))
         {
@@ -95,7 +114,7 @@ public sealed class SweepStudy
                     throw new InvalidDataException($"{path}: trials[{i}] is not trial {i} with overrides and point; delete the file to start the sweep over.");
                 }
 
-                if (sweep.Spec.Sweep.Method == SweepMethod.Tpe)
+                if (sweep.Spec.Sweep!.Method == SweepMethod.Tpe)
                 {
                     CheckPoint(path, i, trial.Point, SearchDimension.Of(sweep.Spec.Sweep.Parameters));
                 }
@@ -104,71 +123,225 @@ public sealed class SweepStudy
             }
         }
 
-        var study = new SweepStudy(path, sweep, trials);
-        if (sweep.Spec.Sweep.Method != SweepMethod.Tpe)
-        {
-            study._plan = SweepPlanner.Plan(sweep);
-        }
-
-        return study;
+        return trials;
     }
 
     /// <summary>
-    /// The sweep's trials in order. For tpe, trial i is proposed (and saved) only when it is reached, from the trials
-    /// finished by then, so the caller must <see cref="Record"/> each trial's result before asking for the next.
+    /// The trials this process is to look at, in index order, each read from the study file as it is then: a finished
+    /// trial (the caller reuses it), else one claimed for this process (the caller runs it, <see cref="Record"/>s it and
+    /// <see cref="Release"/>s it); trials another live worker has claimed are passed over. For tpe, once every saved
+    /// proposal is taken, the next is proposed (and saved) when it is asked for, from the trials finished by then; the
+    /// sequence ends when the budget is spent. One process running one trial at a time proposes exactly what an
+    /// uninterrupted sweep would.
     /// </summary>
     public IEnumerable<SweepTrial> Trials()
     {
-        if (_plan is not null)
+        for (var index = 0; index < TrialCount; index++)
         {
-            foreach (var trial in _plan)
+            SweepTrial? next = null;
+            lock (_gate)
             {
-                yield return trial;
+                using (StudyLock())
+                {
+                    Refresh();
+                    for (; index < TrialCount && next is null; index++)
+                    {
+                        next = Take(index);
+                    }
+
+                    index--;
+                }
             }
 
-            yield break;
+            if (next is null)
+            {
+                yield break;
+            }
+
+            yield return next;
+        }
+    }
+
+    /// <summary>Trial <paramref name="index"/> if it finished or this process can claim it (a new tpe proposal is saved first); null when another worker runs it.</summary>
+    private SweepTrial? Take(int index)
+    {
+        if (_plan is null && index > _trials.Count)
+        {
+            return null; // the file lost trials since (deleted by hand): nothing to take here
         }
 
-        for (var i = 0; i < TrialCount; i++)
+        if (_plan is null && index == _trials.Count)
         {
-            if (i == _trials.Count)
-            {
-                var point = TpeSampler.Propose(_space, Finished(), _spec.Goal, unchecked((ulong)(long)(_spec.Seed ?? _sweep.Spec.Seed)), i, TpeOptions.Of(_spec.Tpe));
-                _trials.Add(new StudyTrial { Index = i, Overrides = Texts(point), Point = new SortedDictionary<string, double>(point.ToDictionary(), StringComparer.Ordinal) });
-                Save();
-            }
+            var point = TpeSampler.Propose(_space, FinishedTrials(), _spec.Goal, unchecked((ulong)(long)(_spec.Seed ?? _sweep.Spec.Seed)), index, TpeOptions.Of(_spec.Tpe));
+            _trials.Add(new StudyTrial { Index = index, Overrides = Texts(point), Point = new SortedDictionary<string, double>(point.ToDictionary(), StringComparer.Ordinal) });
+            Save();
+        }
 
-            var overrides = new SortedDictionary<string, string>(_trials[i].Overrides!, StringComparer.Ordinal);
-            yield return new SweepTrial(i, SweepPlanner.TrialName(i, TrialCount), overrides, _sweep.With(overrides));
+        var trial = TrialAt(index);
+        if (index < _trials.Count && _trials[index].Result is not null && SameOverrides(_trials[index], trial))
+        {
+            return trial;
+        }
+
+        if (_claims.ContainsKey(index))
+        {
+            return null;
+        }
+
+        if (FileLock.TryAcquire(ClaimPath(index)) is not { } claim)
+        {
+            return null;
+        }
+
+        _claims[index] = claim;
+        return trial;
+    }
+
+    private SweepTrial TrialAt(int index)
+    {
+        if (_plan is not null)
+        {
+            return _plan[index];
+        }
+
+        var overrides = new SortedDictionary<string, string>(_trials[index].Overrides!, StringComparer.Ordinal);
+        return new SweepTrial(index, SweepPlanner.TrialName(index, TrialCount), overrides, _sweep.With(overrides));
+    }
+
+    /// <summary>Gives up this process's claim on a trial (after its result is recorded, or when it failed or was cancelled).</summary>
+    public void Release(SweepTrial trial)
+    {
+        lock (_gate)
+        {
+            if (_claims.Remove(trial.Index, out var claim))
+            {
+                claim.Dispose();
+            }
         }
     }
 
     /// <summary>The result this study holds for a trial that finished before (completed or pruned), or null.</summary>
-    public TrialResult? TryGetFinished(SweepTrial trial) =>
-        trial.Index < _trials.Count && _trials[trial.Index].Result is { } result && SameOverrides(_trials[trial.Index], trial) ? result.ToTrialResult() : null;
+    public TrialResult? TryGetFinished(SweepTrial trial)
+    {
+        lock (_gate)
+        {
+            return trial.Index < _trials.Count && _trials[trial.Index].Result is { } result && SameOverrides(_trials[trial.Index], trial) ? result.ToTrialResult() : null;
+        }
+    }
 
     /// <summary>Keeps a completed or pruned trial's result (failed ones run again next time); writes only what changed.</summary>
     public void Record(SweepTrial trial, TrialResult result)
     {
-        if (result.Status == TrialStatus.Failed || TryGetFinished(trial) is not null)
+        if (result.Status == TrialStatus.Failed)
         {
             return;
         }
 
-        while (_trials.Count <= trial.Index)
+        lock (_gate)
         {
-            var index = _trials.Count;
-            var planned = _plan![index];
-            _trials.Add(new StudyTrial { Index = index, Overrides = new SortedDictionary<string, string>(planned.Overrides.ToDictionary(), StringComparer.Ordinal), Point = [] });
-        }
+            using (StudyLock())
+            {
+                Refresh();
+                if (trial.Index < _trials.Count && _trials[trial.Index].Result is not null && SameOverrides(_trials[trial.Index], trial))
+                {
+                    return;
+                }
 
-        _trials[trial.Index] = _trials[trial.Index] with { Result = StudyResult.Of(result) };
-        Save();
+                while (_trials.Count <= trial.Index)
+                {
+                    var index = _trials.Count;
+                    var planned = _plan![index];
+                    _trials.Add(new StudyTrial { Index = index, Overrides = new SortedDictionary<string, string>(planned.Overrides.ToDictionary(), StringComparer.Ordinal), Point = [] });
+                }
+
+                _trials[trial.Index] = _trials[trial.Index] with { Result = StudyResult.Of(result) };
+                Save();
+            }
+        }
     }
 
-    /// <summary>The finished trials as the samplers see them.</summary>
-    public IReadOnlyList<SearchTrial> Finished() =>
+    /// <summary>The finished trials as the samplers and pruners see them, as the study file holds them now (other workers' included).</summary>
+    public IReadOnlyList<SearchTrial> Finished()
+    {
+        lock (_gate)
+        {
+            using (StudyLock())
+            {
+                Refresh();
+            }
+
+            return FinishedTrials();
+        }
+    }
+
+    /// <summary>How many unfinished trials another live worker has claimed (a dead worker's claim is free again).</summary>
+    public int RunningElsewhere()
+    {
+        lock (_gate)
+        {
+            using (StudyLock())
+            {
+                Refresh();
+            }
+
+            var running = 0;
+            for (var i = 0; i < Math.Min(TrialCount, _plan?.Count ?? _trials.Count); i++)
+            {
+                if ((i < _trials.Count && _trials[i].Result is not null) || _claims.ContainsKey(i))
+                {
+                    continue;
+                }
+
+                using var probe = FileLock.TryAcquire(ClaimPath(i));
+                running += probe is null ? 1 : 0;
+            }
+
+            return running;
+        }
+    }
+
+    /// <summary>True when every trial of the budget has finished (no worker has one left to run).</summary>
+    public bool IsComplete()
+    {
+        lock (_gate)
+        {
+            using (StudyLock())
+            {
+                Refresh();
+            }
+
+            return TrialCount > 0 && Enumerable.Range(0, TrialCount).All(i => i < _trials.Count && _trials[i].Result is not null);
+        }
+    }
+
+    /// <summary>Every finished trial with its result, as the study file holds them now.</summary>
+    public IReadOnlyList<(SweepTrial Trial, TrialResult Result)> FinishedResults()
+    {
+        lock (_gate)
+        {
+            using (StudyLock())
+            {
+                Refresh();
+            }
+
+            return [.. Enumerable.Range(0, Math.Min(TrialCount, _trials.Count))
+                .Where(i => _trials[i].Result is not null && SameOverrides(_trials[i], TrialAt(i)))
+                .Select(i => (TrialAt(i), _trials[i].Result!.ToTrialResult()))];
+        }
+    }
+
+    private IReadOnlyList<SearchTrial> FinishedTrials() =>
         [.. _trials.Where(t => t.Result is not null).Select(t => new SearchTrial(t.Index, t.Point!, t.Result!.Status, t.Result.Value(_spec.Metric), t.Result.Evaluations ?? []))];
+
+    /// <summary>The study's own lock: held around every read-change-write of the file, by every thread and process.</summary>
+    private FileLock StudyLock() => FileLock.Acquire(System.IO.Path.Combine(LockFolder, "study.lock"), LockOptions.Default, report: null);
+
+    private string LockFolder => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, "study.lock");
+
+    private string ClaimPath(int index) => System.IO.Path.Combine(LockFolder, "trial-" + index.ToString(CultureInfo.InvariantCulture) + ".lock");
+
+    /// <summary>Reads the file again: another worker may have proposed or finished trials since.</summary>
+    private void Refresh() => _trials = Read(Path, _sweep);
 
     /// <summary>A saved point must lie in the search space: the samplers index categories and take logs with it.</summary>
     private static void CheckPoint(string path, int index, IReadOnlyDictionary<string, double> point, IReadOnlyList<SearchDimension> space)
@@ -208,7 +381,7 @@ public sealed class SweepStudy
     private void Save()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var temporary = Path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var temporary = Path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Environment.CurrentManagedThreadId.ToString(CultureInfo.InvariantCulture);
         File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(new StudyFile { Format = FormatVersion, SweepHash = _sweep.Hash, Method = SpecWriter.EnumName(_spec.Method), Trials = _trials }, Json));
         File.Move(temporary, Path, overwrite: true);
     }

@@ -43,18 +43,7 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
     {
         // A trial logs where its parent does: its journal for the parent's target is the one to resume.
         var childOptions = (options ?? new TrackingOptions()) with { TrackingUri = Parent.TrackingUri };
-        var child = RunTracker.HasRun(runFolder, childOptions)
-            ? RunTracker.Resume(runFolder, childOptions)
-            : Parent.StartChild(new RunStart(runFolder)
-            {
-                RunName = trial.Name,
-                Tags = new Dictionary<string, string>(StringComparer.Ordinal)
-                {
-                    [SweepTags.Trial] = trial.Name,
-                    [SweepTags.TrialIndex] = trial.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    [SweepTags.SpecHash] = trial.SpecHash,
-                },
-            });
+        var child = RunTracker.HasRun(runFolder, childOptions) ? RunTracker.Resume(runFolder, childOptions) : Parent.StartChild(TrialStart(trial, runFolder));
         if (logParams)
         {
             child.LogParams(trial.Spec.Flatten());
@@ -62,6 +51,28 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
 
         return child;
     }
+
+    /// <summary>
+    /// The same as <see cref="StartTrial"/> for a worker of a study whose parent run another process holds: the child of the
+    /// run recorded in <paramref name="parentFolder"/>, found through its journal (<see cref="RunTracker.StartChildOf"/>).
+    /// </summary>
+    public static RunTracker StartTrialOf(string parentFolder, SweepTrial trial, string runFolder, TrackingOptions options)
+    {
+        var child = RunTracker.HasRun(runFolder, options) ? RunTracker.Resume(runFolder, options) : RunTracker.StartChildOf(parentFolder, TrialStart(trial, runFolder), options);
+        child.LogParams(trial.Spec.Flatten());
+        return child;
+    }
+
+    private static RunStart TrialStart(SweepTrial trial, string runFolder) => new(runFolder)
+    {
+        RunName = trial.Name,
+        Tags = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [SweepTags.Trial] = trial.Name,
+            [SweepTags.TrialIndex] = trial.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [SweepTags.SpecHash] = trial.SpecHash,
+        },
+    };
 
     /// <summary>
     /// The sweep as params: the base spec's keys except the swept ones (no trial used their base values), the sweep

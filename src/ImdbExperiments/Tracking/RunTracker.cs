@@ -131,13 +131,30 @@ public sealed class RunTracker : IAsyncDisposable
     /// Starts a child run (a sweep trial): tagged mlflow.parentRunId, same backend and experiment as this run,
     /// and this run's user, source and git commit tags unless <paramref name="start"/> sets its own.
     /// </summary>
-    public RunTracker StartChild(RunStart start)
+    public RunTracker StartChild(RunStart start) => StartCore(Inheriting(_start, start), _options, (_start, RunFolder));
+
+    /// <summary>
+    /// The same as <see cref="StartChild"/> for the run recorded in <paramref name="parentFolder"/> while another process holds
+    /// that folder (the workers of one sweep share its parent run): its start is read from its journal, its lock is not taken.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The folder has no run at the target of <paramref name="options"/> yet.</exception>
+    public static RunTracker StartChildOf(string parentFolder, RunStart start, TrackingOptions? options = null)
+    {
+        options ??= new TrackingOptions();
+        var folder = Path.GetFullPath(parentFolder);
+        var parent = RunJournal.ReadEntries(folder, 0, RunJournal.JournalFileFor(folder, TrackingTarget.Of(options).Uri)).Select(entry => entry.Event).OfType<StartRunEvent>().FirstOrDefault()
+            ?? throw new InvalidOperationException($"Run folder '{folder}' has no run to be the parent of '{start.RunFolder}' yet; start the parent first.");
+        return StartCore(Inheriting(parent, start), options, (parent, folder));
+    }
+
+    // A child takes its parent's user, source and git commit tags unless it sets its own.
+    private static RunStart Inheriting(StartRunEvent parent, RunStart start)
     {
         string[] inherited = [TrackingTags.User, TrackingTags.SourceName, TrackingTags.SourceType, TrackingTags.GitCommit];
-        var tags = _start.Tags.Where(tag => inherited.Contains(tag.Key)).ToDictionary(tag => tag.Key, tag => tag.Value, StringComparer.Ordinal);
+        var tags = parent.Tags.Where(tag => inherited.Contains(tag.Key)).ToDictionary(tag => tag.Key, tag => tag.Value, StringComparer.Ordinal);
         foreach (var (key, value) in start.Tags)
             tags[key] = value;
-        return StartCore(start with { Tags = tags }, _options, this);
+        return start with { Tags = tags };
     }
 
     public void LogParam(string key, string? value) => LogParams([new KeyValuePair<string, string>(key, value ?? "")]);
@@ -332,9 +349,9 @@ public sealed class RunTracker : IAsyncDisposable
         _wake.Dispose();
     }
 
-    private static RunTracker StartCore(RunStart start, TrackingOptions options, RunTracker? parent)
+    private static RunTracker StartCore(RunStart start, TrackingOptions options, (StartRunEvent Start, string Folder)? parent)
     {
-        var target = parent is null ? TrackingTarget.Of(options) : new TrackingTarget(parent.TrackingUri, parent.ExperimentName);
+        var target = parent is not { } p ? TrackingTarget.Of(options) : new TrackingTarget(p.Start.TrackingUri, p.Start.Experiment);
         var (uri, experiment) = (target.Uri, target.Experiment);
         var runFolder = Path.GetFullPath(start.RunFolder);
         var journal = RunJournal.Create(runFolder, options.FsyncEachEvent, RunJournal.JournalFileFor(runFolder, uri), options.RunFolderLock, options.OnRunFolderWait);
@@ -346,7 +363,7 @@ public sealed class RunTracker : IAsyncDisposable
             var runName = FirstNonEmpty(start.RunName, start.Tags.GetValueOrDefault(TrackingTags.RunName)) ?? Path.GetFileName(runFolder);
             var user = FirstNonEmpty(start.Tags.GetValueOrDefault(TrackingTags.User)) ?? Environment.UserName;
             tracker._start = new StartRunEvent(Guid.NewGuid().ToString("N"), uri, SecretScanner.Redact(experiment, tracker._secrets),
-                SecretScanner.Redact(runName, tracker._secrets), user, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), tags, parent?.RunFolder, parent?.RunKey);
+                SecretScanner.Redact(runName, tracker._secrets), user, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), tags, parent?.Folder, parent?.Start.RunKey);
             journal.Append(tracker._start);
             tracker.Remember([tracker._start]);
             tracker.Begin(resumed: false);

@@ -91,4 +91,127 @@ public sealed class SweepCommandTests
         Assert.Equal(2, commands.Length);
         Assert.All(commands, c => Assert.Contains("--set sweep=null --set seed=4 --set training.learning_rate=", c));
     }
+
+    [Fact]
+    public void SweepParallel2_RunsTrialsInTwoWorkers_UnderOneParent_WithTheMetricsOfOneAtATime()
+    {
+        using var sequential = new TempFolder();
+        using var parallel = new TempFolder();
+        var threads = Math.Max(1, Environment.ProcessorCount / 2);
+        foreach (var project in new[] { sequential, parallel })
+        {
+            Directory.CreateDirectory(project.Combine("experiments"));
+            File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), Sweep.Replace("  threads: 1\n", "", StringComparison.Ordinal));
+        }
+
+        // One at a time with the thread count each parallel trial gets: the same trial specs, so the same cache keys and run names.
+        var one = ImdbxProcess.Run(sequential.Path, "sweep", "--experiment", "tiny-sweep", "--set", $"training.threads={threads}");
+        Assert.True(one.ExitCode == 0, one.Stdout + one.Stderr);
+        var two = ImdbxProcess.Run(parallel.Path, "sweep", "--experiment", "tiny-sweep", "--parallel", "2");
+        Assert.True(two.ExitCode == 0, two.Stdout + two.Stderr);
+
+        var lines = two.Stdout.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("[w0] ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("[w1] ", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("trial-000  completed", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("trial-001  completed", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("tokenize  built", StringComparison.Ordinal)); // the shared stage is built once, under its cache lock
+
+        // Identical per-trial metrics: the sweep tables (trial, status, values, metric to the last digit) are the same bytes.
+        string Table(TempFolder project) => File.ReadAllText(Assert.Single(Directory.GetFiles(project.Combine("artifacts", "runs"), "sweep_table.csv", SearchOption.AllDirectories)));
+        Assert.Equal(Table(sequential), Table(parallel));
+
+        var database = parallel.Combine("mlflow.db");
+        var parent = Assert.Single(SqliteRows(database, "SELECT DISTINCT value FROM tags WHERE key = 'mlflow.parentRunId'"));
+        Assert.Equal(2, SqliteRows(database, $"SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId' AND value = '{parent}'").Count);
+        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SqliteRows(database, "SELECT status FROM runs"));
+        Assert.Equal([$"{threads}", $"{threads}", $"{threads}"], SqliteRows(database, "SELECT value FROM params WHERE key = 'training.threads'")); // parent and both trials
+
+        var again = ImdbxProcess.Run(parallel.Path, "sweep", "--experiment", "tiny-sweep", "--parallel", "2");
+        Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
+        Assert.DoesNotContain("[w", again.Stdout); // a finished sweep starts no worker
+    }
+
+    [Fact]
+    public void SweepPlan_OfATpeSweep_PrintsWorkerCommandsOfTheSharedStudy()
+    {
+        using var project = new TempFolder();
+        Directory.CreateDirectory(project.Combine("experiments"));
+        File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), Sweep.Replace("""
+              method: grid
+              parameters:
+                training.learning_rate: [1.0e-3, 3.0e-3]
+            """, """
+              method: tpe
+              trials: 4
+              parameters:
+                training.learning_rate: {distribution: log_uniform, min: 1.0e-4, max: 1.0e-2}
+            """, StringComparison.Ordinal));
+
+        var plan = ImdbxProcess.Run(project.Path, "sweep", "plan", "--experiment", "tiny-sweep", "--workers", "2", "--style", "imdbx", "--set", "seed=4");
+
+        Assert.True(plan.ExitCode == 0, plan.Stdout + plan.Stderr);
+        Assert.Equal(["imdbx sweep --experiment experiments/tiny-sweep.yaml --set seed=4 --worker", "imdbx sweep --experiment experiments/tiny-sweep.yaml --set seed=4 --worker"],
+            plan.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task SweepParallel_Sigint_StopsEveryWorker_AndRecordsTheRunningTrialsAndTheParentKilled()
+    {
+        using var project = new TempFolder();
+        Directory.CreateDirectory(project.Combine("experiments"));
+        // Long enough (150 steps, a checkpoint every 10) that both trials are mid-training when the signal comes.
+        File.WriteAllText(project.Combine("experiments", "long-sweep.yaml"), """
+            data:
+              source: synthetic
+              synthetic:
+                reviews_per_label: 150
+            model:
+              init: random
+              random:
+                hidden_size: 64
+                num_hidden_layers: 2
+                num_attention_heads: 2
+                intermediate_size: 128
+                max_position_embeddings: 64
+            tokenizer:
+              max_length: 64
+            training:
+              max_steps: 150
+              batch_size: 8
+              eval_every: 50
+              checkpoint_every: 10
+            tracking:
+              uri: file:./mlruns
+            sweep:
+              parameters:
+                training.learning_rate: [1.0e-3, 3.0e-3]
+              metric: validation/f1
+            """);
+
+        using var process = ImdbxProcess.Start(project.Path, "sweep", "--experiment", "long-sweep", "--parallel", "2");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var work = project.Combine("artifacts", "work", "train");
+        while (!(Directory.Exists(work) && Directory.GetDirectories(work).Count(key => Directory.GetDirectories(key, "step-*", SearchOption.AllDirectories).Length > 0) == 2))
+        {
+            if (process.HasExited) Assert.Fail($"imdbx exited ({process.ExitCode}) before both trials checkpointed\n{await stdout}\n{await stderr}");
+            await Task.Delay(20);
+        }
+
+        // Only the sweep's own process gets the signal (kill, not a terminal's process group): it must stop its workers itself.
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            kill.WaitForExit();
+        await process.WaitForExitAsync();
+        var (output, errors) = (await stdout, await stderr);
+
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}\n{output}\n{errors}");
+        Assert.Contains(errors.Split('\n'), line => line.StartsWith("imdbx: cancelled (SIGINT", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", errors + output);
+        // KILLED is status 5 in MLflow's file store (RunStatus in mlflow/protos/service.proto): the parent and both trials.
+        var metas = Directory.GetFiles(project.Combine("mlruns"), "meta.yaml", SearchOption.AllDirectories).Where(m => File.ReadAllText(m).Contains("run_id:")).ToList();
+        Assert.Equal(3, metas.Count);
+        Assert.All(metas, meta => Assert.Contains("status: 5", File.ReadAllText(meta)));
+    }
 }
