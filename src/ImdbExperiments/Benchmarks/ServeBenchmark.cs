@@ -104,14 +104,17 @@ public sealed partial class ServeBenchmark(ServeBenchmarkOptions options)
             var url = address.Task.Result.TrimEnd('/') + "/invocations";
             log($"bench     {precision}: imdbx serve at {url}");
 
+            using var client = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
             var loads = new List<(int, WrkResult)>();
             foreach (var connections in options.Connections)
             {
+                await DrainAsync(client, url, cancellationToken);
                 var result = await RunWrkAsync(wrk, connections, options.Seconds, script, url, cancellationToken);
                 log($"bench     {precision}: {connections} connections: {result.RequestsPerSecond:0.0} requests/s, p50 {result.P50Ms:0} ms, p99 {result.P99Ms:0} ms, " +
                     $"{result.Non2xx} non-2xx, {result.SocketErrors} socket errors");
                 loads.Add((connections, result));
             }
+            await DrainAsync(client, url, cancellationToken);
             var shortLoad = await RunWrkAsync(wrk, 1, Math.Min(options.Seconds, 10), shortScript, url, cancellationToken);
             log($"bench     {precision}: one short review, 1 connection: p50 {shortLoad.P50Ms:0.0} ms, p99 {shortLoad.P99Ms:0.0} ms");
             var peak = File.Exists($"/proc/{server.Id}/status") ? ResidentMemory.ParsePeakBytes(await File.ReadAllTextAsync($"/proc/{server.Id}/status", cancellationToken)) : null;
@@ -125,6 +128,18 @@ public sealed partial class ServeBenchmark(ServeBenchmarkOptions options)
             else if (!server.HasExited)
                 server.Kill(entireProcessTree: true);
         }
+    }
+
+    /// <summary>
+    /// One request answered: it queues behind whatever the last load left in the server (wrk stops its clock, not the server),
+    /// so the next load starts on an idle server.
+    /// </summary>
+    static async Task DrainAsync(HttpClient client, string url, CancellationToken cancellationToken)
+    {
+        using var body = new StringContent(new JsonObject { ["inputs"] = new JsonArray(ShortReview) }.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        using var answer = await client.PostAsync(url, body, cancellationToken);
+        if (!answer.IsSuccessStatusCode)
+            throw new InvalidOperationException($"imdbx serve answered {(int)answer.StatusCode} to one short review: {await answer.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
     static async Task<WrkResult> RunWrkAsync(string wrk, int connections, int seconds, string script, string url, CancellationToken cancellationToken)
