@@ -161,6 +161,25 @@ Task("Bench")
         imdbx.Run(arguments.ToArray());
     });
 
+Task("InferenceBench")
+    .Description("A fine-tuned model over real test reviews in fp32 and bf16: reviews/s, accuracy, label agreement (--model=, --archive=, --reviews=2000|all, --length=256); writes artifacts/bench/inference-*.json.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(BenchArguments("bench-inference", "model", "archive", "reviews", "length", "batch", "precisions", "threads")));
+
+Task("ServeBench")
+    .Description("wrk against imdbx serve at 1, 8 and 64 connections beside plain batched inference and predict, fp32 and bf16 (needs wrk: apt-get install wrk); writes artifacts/bench/serve-*.json.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(BenchArguments("bench-serve", "model", "archive", "reviews", "length", "batch", "precisions", "threads", "connections", "seconds", "reviews-per-request")));
+
+// imdbx <command> with each named Cake argument that is given passed on as the same option.
+string[] BenchArguments(string command, params string[] names)
+{
+    var arguments = new List<string> { command };
+    foreach (var name in names.Where(HasArgument))
+        arguments.AddRange(new[] { "--" + name, Argument<string>(name) });
+    return arguments.ToArray();
+}
+
 Task("SearchBench")
     .Description("Search quality of grid, random and tpe, with and without asha, on synthetic objectives (no training); prints a table, writes artifacts/bench/search-*.json.")
     .IsDependentOn("BuildCli")

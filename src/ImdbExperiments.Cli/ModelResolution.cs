@@ -18,6 +18,10 @@ static class ModelResolution
     public static Option<string?> ExperimentOption() =>
         new("--experiment", "-e") { Description = "Use the model this experiment trains (and its tokenizer settings)." };
 
+    /// <summary>--precision of predict and serve: inference's own choice, not the training precision (a bf16-trained model scores fine in fp32).</summary>
+    public static Option<InferencePrecision> PrecisionOption() =>
+        new("--precision") { Description = "auto (bf16 where the CPU has avx512_bf16 or amx_bf16, else fp32), fp32 or bf16.", DefaultValueFactory = _ => InferencePrecision.Auto };
+
     /// <summary>The model folder and <paramref name="options"/> completed with the experiment's tokenization.</summary>
     public static async Task<(string Folder, SentimentPredictorOptions Options)> ResolveAsync(
         ParseResult result, Option<string?> model, Option<string?> experiment, SentimentPredictorOptions options, CancellationToken cancellationToken)
@@ -50,6 +54,5 @@ static class ModelResolution
         StripHtml = spec.Tokenizer.StripHtml,
         Lowercase = spec.Tokenizer.Lowercase,
         Device = spec.Training.Device,
-        Precision = spec.Training.Precision,
     };
 }

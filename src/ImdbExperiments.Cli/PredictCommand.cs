@@ -20,9 +20,10 @@ static class PredictCommand
         var file = new Option<string?>("--file") { Description = "A file of texts, one per line ('-' for standard input)." };
         var maxLength = new Option<int?>("--max-length") { Description = "Tokens per text including [CLS]/[SEP] (default: the experiment's, else the model's limit)." };
         var batchSize = new Option<int>("--batch-size") { Description = "Texts per batch.", DefaultValueFactory = _ => 64 };
+        var precision = ModelResolution.PrecisionOption();
         var command = new Command("predict", "Print the sentiment label and score of each text.")
         {
-            model, experiment, CommonOptions.Set, texts, file, maxLength, batchSize, CommonOptions.Json, CommonOptions.Artifacts,
+            model, experiment, CommonOptions.Set, texts, file, maxLength, batchSize, precision, CommonOptions.Json, CommonOptions.Artifacts,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {
@@ -30,8 +31,11 @@ static class PredictCommand
             if (inputs.Count == 0) throw new ArgumentException("Nothing to score: give --text \"...\" (repeatable) or --file reviews.txt.");
 
             var (folder, options) = await ModelResolution.ResolveAsync(result, model, experiment,
-                new SentimentPredictorOptions { BatchSize = result.GetValue(batchSize), MaxLength = result.GetValue(maxLength) }, cancellationToken);
+                new SentimentPredictorOptions { BatchSize = result.GetValue(batchSize), MaxLength = result.GetValue(maxLength), Precision = result.GetValue(precision) },
+                cancellationToken);
             using var predictor = SentimentPredictor.Load(folder, options);
+            // On standard error, so that the scores on standard output stay one line per text.
+            Console.Error.WriteLine($"imdbx predict: {predictor.Precision.Name} ({predictor.Precision.Reason})");
             var predictions = predictor.Predict(inputs, cancellationToken: cancellationToken);
             var json = result.GetValue(CommonOptions.Json);
             for (var i = 0; i < inputs.Count; i++)

@@ -30,6 +30,8 @@ root.Subcommands.Add(ReportCommands.Compare());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SearchBenchCommand.Create());
+root.Subcommands.Add(InferenceBenchCommands.Inference());
+root.Subcommands.Add(InferenceBenchCommands.Serve());
 root.Subcommands.Add(CacheCommands.Clean());
 root.Subcommands.Add(CacheCommands.Cache());
 root.Subcommands.Add(TrackingCommands.Sync());

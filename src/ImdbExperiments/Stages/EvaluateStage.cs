@@ -35,6 +35,8 @@ public sealed class EvaluateStage : Stage
             await result.WritePredictionsCsvAsync(output.PathOf(EvaluationResult.PredictionsFileName), cancellationToken);
             await result.WriteMetricsJsonAsync(output.PathOf(EvaluationResult.MetricsFileName), cancellationToken);
             output.Summary["test"] = result.Metrics.ToJson();
+            // The precision the test predictions were computed in (training.precision), so that a bf16 evaluation is never mistaken for fp32.
+            output.Summary["precision"] = training.Precision == TrainingPrecision.Bf16 ? "bf16" : "fp32";
         }
     }
 
@@ -42,7 +44,8 @@ public sealed class EvaluateStage : Stage
     {
         var test = output.Manifest.Summary["test"]!;
         return $"test accuracy {(double)test["accuracy"]!:0.0000}, precision {(double)test["precision"]!:0.0000}, " +
-               $"recall {(double)test["recall"]!:0.0000}, f1 {(double)test["f1"]!:0.0000} ({(long)test["count"]!:N0} reviews)";
+               $"recall {(double)test["recall"]!:0.0000}, f1 {(double)test["f1"]!:0.0000} ({(long)test["count"]!:N0} reviews" +
+               (output.Manifest.Summary["precision"] is { } precision ? $", {(string)precision!})" : ")");
     }
 
     public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) => new Dictionary<string, string>

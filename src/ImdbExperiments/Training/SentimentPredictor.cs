@@ -16,14 +16,18 @@ public sealed class SentimentPredictor : IDisposable
     private readonly BertForSequenceClassification _model;
     private readonly int _batchSize;
 
-    private SentimentPredictor(BertForSequenceClassification model, WordPieceEncoder encoder, int batchSize)
+    private SentimentPredictor(BertForSequenceClassification model, WordPieceEncoder encoder, int batchSize, ResolvedPrecision precision)
     {
         _model = model;
         Encoder = encoder;
         _batchSize = batchSize;
+        Precision = precision;
     }
 
     public WordPieceEncoder Encoder { get; }
+
+    /// <summary>The precision the model runs in, and why.</summary>
+    public ResolvedPrecision Precision { get; }
 
     /// <summary>Class names by id (the folder's id2label).</summary>
     public IReadOnlyList<string> Labels => _model.Config.Labels;
@@ -54,11 +58,13 @@ public sealed class SentimentPredictor : IDisposable
                 HeadTokens = options.HeadTokens ?? trained.HeadTokens,
                 StripHtml = options.StripHtml ?? trained.StripHtml,
             });
-            model.to(TrainingDevices.Resolve(options.Device));
-            if (options.Precision == TrainingPrecision.Bf16)
+            var device = TrainingDevices.Resolve(options.Device);
+            var precision = ResolvedPrecision.Resolve(options.Precision, device.type, CpuBf16Support.Detect());
+            model.to(device);
+            if (precision.Precision == TrainingPrecision.Bf16)
                 model.to(ScalarType.BFloat16);
             model.eval();
-            return new SentimentPredictor(model, encoder, options.BatchSize);
+            return new SentimentPredictor(model, encoder, options.BatchSize, precision);
         }
         catch
         {

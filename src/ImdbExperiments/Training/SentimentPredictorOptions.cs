@@ -26,6 +26,6 @@ public sealed record SentimentPredictorOptions
 
     public TrainingDevice Device { get; init; } = TrainingDevice.Auto;
 
-    /// <summary>bf16 converts the weights and runs every op in bf16.</summary>
-    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+    /// <summary>bf16 converts the weights and runs every op in bf16; auto = bf16 where the CPU has native bf16 (<see cref="ResolvedPrecision.Resolve"/>).</summary>
+    public InferencePrecision Precision { get; init; } = InferencePrecision.Fp32;
 }

@@ -136,6 +136,31 @@ public sealed class BertModelTests
     }
 
     [Fact]
+    public void SelfAttention_Evaluating_FusedKernelEqualsSoftmaxOfScaledScores()
+    {
+        // Inference runs libtorch's scaled_dot_product_attention (TorchSharp 0.107 torch.nn.functional); it must compute
+        // softmax(q k^T / sqrt(D) + mask) v of modeling_bert.py's BertSelfAttention, padded keys masked out, within fp32 rounding.
+        var config = TinyBert.Config;
+        using var attention = new BertSelfAttention(config);
+        attention.eval();
+        using var inference = inference_mode();
+        manual_seed(3);
+        using var hidden = randn(3, 9, config.HiddenSize);                                               // (B, T, H)
+        var (_, attentionMask, _) = TinyBert.Batch();
+        using var mask = (1 - attentionMask.to_type(ScalarType.Float32)).mul(finfo(ScalarType.Float32).min).view(3, 1, 1, 9);
+
+        using var fused = attention.call(hidden, mask);                                                   // (B, T, H)
+
+        var p = attention.named_parameters().ToDictionary(x => x.name, x => x.parameter);
+        Tensor Heads(string name) => nn.functional.linear(hidden, p[$"{name}.weight"], p[$"{name}.bias"])
+            .view(3, 9, config.NumAttentionHeads, config.HeadDim).transpose(1, 2);                      // (B, N, T, D)
+        var scores = matmul(Heads("query"), Heads("key").transpose(-2, -1)).div(Math.Sqrt(config.HeadDim)).add(mask);
+        using var expected = matmul(nn.functional.softmax(scores, -1), Heads("value")).transpose(1, 2).reshape(3, 9, config.HiddenSize);
+
+        Assert.True(fused.allclose(expected, rtol: 1e-5, atol: 1e-6), $"largest difference {(fused - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void Forward_InTraining_AttentionWithDropout_ComputesWhatTheFusedKernelDoes()
     {
         // p = 1e-9 drops nothing (its 16-bit threshold is 0) but still takes the CPU attention path with a dropout mask;

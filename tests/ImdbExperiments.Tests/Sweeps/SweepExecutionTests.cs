@@ -26,7 +26,7 @@ public sealed class SweepExecutionTests : IDisposable
           method: tpe
           trials: {{trials}}
           seed: 11
-          tpe: {startup_trials: 2}
+          tpe: {n_startup_trials: 2}
           parameters:
             training.learning_rate: {distribution: log_uniform, min: 1e-6, max: 1e-3}
             training.batch_size: {distribution: uniform, min: 4, max: 64}
