@@ -91,6 +91,6 @@ public sealed record DataSpec
     public SyntheticSpec Synthetic { get; init; } = new();
 
     [SpecKey("split_method")]
-    [SpecDoc("stratified: seeded per-label split (stratify applies); datasets: the rows Hugging Face datasets' train_test_split(test_size=validation_fraction, seed=seed) picks, over the train reviews in canonical order.")]
+    [SpecDoc("stratified: seeded per-label split (stratify applies); datasets: the rows Hugging Face datasets' train_test_split(test_size=validation_fraction, seed=seed) picks, over the train reviews in the dataset's own order (row order for files and hub; negatives then positives by id for the archive).")]
     public SplitMethod SplitMethod { get; init; } = SplitMethod.Stratified;
 }
