@@ -88,6 +88,22 @@ public sealed class HubDatasetStageTests : IDisposable
         Assert.Contains(hub.Requests, r => r.RawPath == $"/api/datasets/{Dataset}/tree/{Main1}");
     }
 
+    [Theory]
+    [InlineData(0, 0.1)]
+    [InlineData(42, 0.5)]
+    [InlineData(123456789, 0.04)]
+    public void Hub_DatasetsSplit_ForSeveralSeedsAndSizes_IsTheHeadOfNumpysPermutation(int seed, double fraction)
+    {
+        var spec = fixture.WriteSpec(Spec.Replace("seed: 3", $"seed: {seed}").Replace("validation_fraction: 0.25", $"validation_fraction: {fraction}"));
+
+        var split = fixture.Run("split", spec).Output;
+
+        var permutation = NumpyGenerator.DefaultRng(seed).Permutation(TrainRows.Length);
+        var validation = (int)Math.Ceiling(fraction * TrainRows.Length);
+        Assert.Equal(permutation.Take(validation).Select(i => $"train/{i + 1}"), File.ReadAllLines(split.PathOf(SplitFiles.ValidationFileName)));
+        Assert.Equal(permutation.Skip(validation).Select(i => $"train/{i + 1}"), File.ReadAllLines(split.PathOf(SplitFiles.TrainFileName)));
+    }
+
     [Fact]
     public void Hub_RerunIsACacheHit_PinnedCommitNeverDownloads_MovingMainRebuilds()
     {
