@@ -42,6 +42,9 @@ public static class DatasetSplitter
         if (options.Method == SplitMethod.Datasets)
         {
             var train = canonical.Where(r => r.Split == ReviewSplit.Train).ToArray();
+            // Table and Hub rows ("train/<row>") are in the dataset's own order by row number, whatever their label.
+            if (train.All(r => r.Id.IndexOf('/') == r.Id.LastIndexOf('/') && ReviewNames.Number(r.Id) >= 0))
+                train = [.. train.OrderBy(r => ReviewNames.Number(r.Id))];
             return DatasetsTrainTestSplit.Split(train, Subsample(testPools, options.TestLimit, "TestLimit", "test"), options);
         }
 

@@ -6,4 +6,5 @@ public enum DataSource
     Imdb,
     Synthetic,
     Files,
+    Hub,
 }

@@ -6,12 +6,28 @@ public sealed record DataSpec
     public const string ImdbUrl = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz";
     public const string ImdbSha256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe";
 
-    [SpecKey("source"), SpecDoc("imdb: the Maas et al. archive; synthetic: generated reviews for tests and smoke runs; files: your own table files (data.files).")]
+    [SpecKey("source"), SpecDoc("imdb: the Maas et al. archive; synthetic: generated reviews for tests and smoke runs; files: your own table files (data.files); hub: a Hugging Face Hub dataset's Parquet files, as load_dataset(data.dataset, data.config, revision=data.revision) reads them.")]
     public DataSource Source { get; init; } = DataSource.Imdb;
 
     // data.source: files — one block, read by fetch and ingest (Data/TableFiles/).
     [SpecKey("files"), SpecDoc("Your own labelled table files, used when source is files.")]
     public TableFilesSpec Files { get; init; } = new();
+
+    // data.source: hub — read by fetch and ingest (Data/Hub/, Modeling/Hub/).
+    [SpecKey("dataset"), SpecPattern(HubSplitsSpec.DatasetId, HubSplitsSpec.DatasetIdDescription)]
+    [SpecDoc("Hugging Face Hub dataset id, used when source is hub.")]
+    public string Dataset { get; init; } = "stanfordnlp/imdb";
+
+    [SpecKey("revision"), SpecPattern(SpecPatterns.HubRevision, SpecPatterns.HubRevisionDescription)]
+    [SpecDoc("Branch, tag or 40-hex commit of data.dataset; pin a commit for reproducibility (a branch that moves rebuilds fetch and everything after it).")]
+    public string Revision { get; init; } = "main";
+
+    [SpecKey("config"), SpecPattern(SpecPatterns.Name, SpecPatterns.NameDescription)]
+    [SpecDoc("Config of data.dataset: a config_name of the configs in its README, or default for a repo without them.")]
+    public string Config { get; init; } = "plain_text";
+
+    [SpecKey("splits"), SpecDoc("The dataset's splits read as train and test, used when source is hub.")]
+    public HubSplitsSpec Splits { get; init; } = new();
 
     [SpecKey("format"), SpecDoc("Format of data.files; null = from the extension (.csv, .tsv, .jsonl or .ndjson, .parquet).")]
     public DataFormat? Format { get; init; }
@@ -75,6 +91,6 @@ public sealed record DataSpec
     public SyntheticSpec Synthetic { get; init; } = new();
 
     [SpecKey("split_method")]
-    [SpecDoc("stratified: seeded per-label split (stratify applies); datasets: the rows Hugging Face datasets' train_test_split(test_size=validation_fraction, seed=seed) picks, over the train reviews in canonical order.")]
+    [SpecDoc("stratified: seeded per-label split (stratify applies); datasets: the rows Hugging Face datasets' train_test_split(test_size=validation_fraction, seed=seed) picks, over the train reviews in the dataset's own order (row order for files and hub; negatives then positives by id for the archive).")]
     public SplitMethod SplitMethod { get; init; } = SplitMethod.Stratified;
 }

@@ -26,6 +26,7 @@ public sealed class FetchStage : Stage
     {
         var data = context.Spec.Spec.Data;
         if (data.Source == DataSource.Files) return TableFilesFetch.Inputs(context);
+        if (data.Source == DataSource.Hub) return HubDatasetFetch.Inputs(context);
         if (data.Source == DataSource.Synthetic)
         {
             return new JsonObject
@@ -60,6 +61,11 @@ public sealed class FetchStage : Stage
         if (data.Source == DataSource.Files)
         {
             await TableFilesFetch.BuildAsync(context, output, cancellationToken);
+            return;
+        }
+        if (data.Source == DataSource.Hub)
+        {
+            await HubDatasetFetch.BuildAsync(context, output, cancellationToken);
             return;
         }
 
@@ -110,13 +116,16 @@ public sealed class FetchStage : Stage
         foreach (var (name, value) in record) output.Summary[name] = value?.DeepClone();
     }
 
-    public override string Describe(StageOutput output) =>
-        $"{Path.GetFileName((string?)output.Manifest.Summary["path"])} sha256 {StageKey.Short((string?)output.Manifest.Summary["sha256"] ?? "")} " +
+    public override string Describe(StageOutput output) => output.Manifest.Summary["commit"] is not null
+        ? HubDatasetFetch.Describe(output.Manifest.Summary)
+        : $"{Path.GetFileName((string?)output.Manifest.Summary["path"])} sha256 {StageKey.Short((string?)output.Manifest.Summary["sha256"] ?? "")} " +
         $"({(long?)output.Manifest.Summary["size"] / 1e6:0.0} MB, {(string?)output.Manifest.Summary["source"]})";
 
     public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) =>
         File.Exists(output.PathOf(TableFilesFetch.RecordFileName))
             ? TableFilesFetch.Read(output).ToDictionary(f => f.Role, f => f.Path)
+            : File.Exists(output.PathOf(HubDatasetFetch.RecordFileName))
+            ? HubDatasetFetch.Read(output).ToDictionary(s => $"{s.Role}:{s.RepoPath}", s => s.LocalPath)
             : new Dictionary<string, string> { ["archive"] = ArchivePath(output), ["record"] = output.PathOf(RecordFileName) };
 
     /// <summary>The verified archive: in the stage folder, or the user's own file where it is.</summary>

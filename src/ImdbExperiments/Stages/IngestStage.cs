@@ -15,7 +15,9 @@ public sealed class IngestStage : Stage
     public override int FormatVersion => 1;
     public override IReadOnlyList<string> Upstream => ["fetch"];
 
-    public override JsonNode? Inputs(PipelineContext context) => context.Spec.Spec.Data.Source == DataSource.Files ? TableFilesIngest.Inputs(context) : new JsonObject
+    public override JsonNode? Inputs(PipelineContext context) =>
+        context.Spec.Spec.Data.Source == DataSource.Hub ? HubDatasetIngest.Inputs(context) :
+        context.Spec.Spec.Data.Source == DataSource.Files ? TableFilesIngest.Inputs(context) : new JsonObject
     {
         ["dedupe"] = JsonNode.Parse(context.Spec.Subset("data.dedupe"))!["data.dedupe"]!.DeepClone(),
         ["partial"] = IsPartial(context.Spec.Spec.Data),
@@ -27,6 +29,11 @@ public sealed class IngestStage : Stage
         if (context.Spec.Spec.Data.Source == DataSource.Files)
         {
             await TableFilesIngest.BuildAsync(context, output, fetch, cancellationToken);
+            return;
+        }
+        if (context.Spec.Spec.Data.Source == DataSource.Hub)
+        {
+            await HubDatasetIngest.BuildAsync(context, output, fetch, cancellationToken);
             return;
         }
 

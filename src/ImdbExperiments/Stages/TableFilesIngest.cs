@@ -51,6 +51,12 @@ internal static class TableFilesIngest
         if (result.Skipped > 0)
             context.Log.WriteLine($"ingest  skipped {result.Skipped:N0} bad row{(result.Skipped == 1 ? "" : "s")} (data.on_bad_row: skip): {string.Join(", ", result.FirstSkipped)}{(result.Skipped > result.FirstSkipped.Count ? ", ..." : "")}");
 
+        Summarize(output, fetch, result, testCarved: !files.ContainsKey("test"));
+    }
+
+    /// <summary>The ingest summary of a table ingest, one spelling for every source that ingests through <see cref="TableIngester"/>.</summary>
+    public static void Summarize(StageBuildContext output, StageOutput fetch, TableIngestResult result, bool testCarved)
+    {
         var summary = output.Summary;
         summary["archive_sha256"] = (string?)fetch.Manifest.Summary["sha256"];
         summary["reviews_sha256"] = result.Sha256;
@@ -65,7 +71,7 @@ internal static class TableFilesIngest
         // Label 0 and 1 in order: what id2label can name them.
         summary["labels"] = new JsonArray([.. result.Labels.Select(l => (JsonNode)l)]);
         summary["label_type"] = result.IntegerLabels ? "integer" : "string";
-        summary["test_carved"] = !files.ContainsKey("test");
+        summary["test_carved"] = testCarved;
         summary["skipped_rows"] = result.Skipped;
         summary["first_skipped_rows"] = new JsonArray([.. result.FirstSkipped.Select(l => (JsonNode)l)]);
     }

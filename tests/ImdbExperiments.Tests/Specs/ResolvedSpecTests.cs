@@ -87,7 +87,7 @@ public sealed class ResolvedSpecTests : IDisposable
 
         AssertKeysSorted(JsonDocument.Parse(json).RootElement);
         Assert.DoesNotMatch(@"\s", Regex.Replace(json, @"""(?:[^""\\]|\\.)*""", "\"\""));
-        Assert.StartsWith("{\"data\":{\"archive\":\"data/imdb.tar.gz\",\"dedupe\":\"none\",\"files\":{\"test\":null,\"train\":null},\"format\":null,\"id_column\":null,\"label_column\":\"label\",\"limit\":{\"test\":null,\"train\":1000,\"validation\":null},", json);
+        Assert.StartsWith("{\"data\":{\"archive\":\"data/imdb.tar.gz\",\"config\":\"plain_text\",\"dataset\":\"stanfordnlp/imdb\",\"dedupe\":\"none\",\"files\":{\"test\":null,\"train\":null},\"format\":null,\"id_column\":null,\"label_column\":\"label\",\"limit\":{\"test\":null,\"train\":1000,\"validation\":null},", json);
         Assert.Contains("\"training\":{\"adam_beta1\":0.9,\"adam_beta2\":0.999,\"adam_epsilon\":1E-08,\"batch_size\":32,", json);
         Assert.Contains("\"learning_rate\":3E-05,", json);
         Assert.Contains("\"epochs\":3,", json);

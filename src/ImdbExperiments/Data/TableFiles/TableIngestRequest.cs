@@ -1,7 +1,11 @@
 namespace ImdbExperiments.Data.TableFiles;
 
 /// <summary>One table file and its format.</summary>
-public sealed record TableSource(string Path, TableFormat Format);
+public sealed record TableSource(string Path, TableFormat Format)
+{
+    /// <summary>The files read one after another as one table (a Hub split's Parquet shards; <see cref="Path"/> is the first); record numbers run on across them.</summary>
+    public IReadOnlyList<string> Shards { get; init; } = [Path];
+}
 
 /// <summary>
 /// What to ingest: the train table, an optional test table (without one, <paramref name="TestFraction"/> of train,

@@ -43,18 +43,11 @@ public static class TableIngester
         TableSource source, string prefix, TableIngestRequest request, List<string> skipped, IReadOnlyList<TableLabel>? allowed, CancellationToken cancellationToken)
     {
         var columns = request.Columns;
-        var rows = source.Format switch
-        {
-            TableFormat.Csv => DelimitedTableReader.ReadAsync(source.Path, (byte)',', columns, cancellationToken),
-            TableFormat.Tsv => DelimitedTableReader.ReadAsync(source.Path, (byte)'\t', columns, cancellationToken),
-            TableFormat.Jsonl => JsonLinesTableReader.ReadAsync(source.Path, columns, cancellationToken),
-            TableFormat.Parquet => ParquetTableReader.ReadAsync(source.Path, columns, cancellationToken),
-            _ => throw new ArgumentOutOfRangeException(nameof(source), source.Format, "Allowed: Csv, Tsv, Jsonl, Parquet."),
-        };
+        var rows = ShardRowsAsync(source, columns, cancellationToken);
         var allowedTexts = allowed?.Select(l => l.Text).ToHashSet(StringComparer.Ordinal);
         var seenIds = new Dictionary<string, string>(StringComparer.Ordinal);
         var good = new List<GoodRow>();
-        await foreach (var row in rows.WithCancellation(cancellationToken))
+        await foreach (var (path, row) in rows.WithCancellation(cancellationToken))
         {
             var error = row.Error ?? Check(row, columns, allowedTexts, allowed, seenIds);
             if (error is not null)
@@ -62,8 +55,8 @@ public static class TableIngester
                 var column = error.Column is null ? "" : $", column '{error.Column}'";
                 var what = error.Column is null ? "" : "the value ";
                 if (!request.SkipBadRows)
-                    throw new TableFileException(source.Path, $"{source.Path} {row.Where}{column}: {what}{error.Problem}. (Fix the row, or set data.on_bad_row: skip to drop bad rows.)");
-                skipped.Add($"{Path.GetFileName(source.Path)} {row.Where}");
+                    throw new TableFileException(path, $"{path} {row.Where}{column}: {what}{error.Problem}. (Fix the row, or set data.on_bad_row: skip to drop bad rows.)");
+                skipped.Add($"{Path.GetFileName(path)} {row.Where}");
                 continue;
             }
 
@@ -75,6 +68,31 @@ public static class TableIngester
         if (good.Count == 0)
             throw new TableFileException(source.Path, $"{source.Path} has no usable rows{(skipped.Count > 0 ? $" ({skipped.Count} bad rows skipped so far)" : "")}.");
         return good;
+    }
+
+    /// <summary>The rows of every shard in turn, each with the file it is in; record numbers run on from shard to shard.</summary>
+    static async IAsyncEnumerable<(string Path, TableRow Row)> ShardRowsAsync(
+        TableSource source, TableColumns columns, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long offset = 0;
+        foreach (var path in source.Shards)
+        {
+            var rows = source.Format switch
+            {
+                TableFormat.Csv => DelimitedTableReader.ReadAsync(path, (byte)',', columns, cancellationToken),
+                TableFormat.Tsv => DelimitedTableReader.ReadAsync(path, (byte)'\t', columns, cancellationToken),
+                TableFormat.Jsonl => JsonLinesTableReader.ReadAsync(path, columns, cancellationToken),
+                TableFormat.Parquet => ParquetTableReader.ReadAsync(path, columns, cancellationToken),
+                _ => throw new ArgumentOutOfRangeException(nameof(source), source.Format, "Allowed: Csv, Tsv, Jsonl, Parquet."),
+            };
+            long last = 0;
+            await foreach (var row in rows.WithCancellation(cancellationToken))
+            {
+                last = row.Record;
+                yield return (path, offset == 0 ? row : row with { Record = checked(offset + row.Record) });
+            }
+            offset = checked(offset + last);
+        }
     }
 
     static TableRowError? Check(TableRow row, TableColumns columns, HashSet<string>? allowedTexts, IReadOnlyList<TableLabel>? allowed, Dictionary<string, string> seenIds)

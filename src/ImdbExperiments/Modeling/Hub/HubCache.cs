@@ -4,9 +4,9 @@ namespace ImdbExperiments.Modeling.Hub;
 
 /// <summary>
 /// The huggingface_hub cache layout, shared with Python:
-/// <c>models--{org}--{name}/blobs/{etag}</c> (content), <c>refs/{branch-or-tag}</c> (commit hash),
+/// <c>{models|datasets}--{org}--{name}/blobs/{etag}</c> (content), <c>refs/{branch-or-tag}</c> (commit hash),
 /// <c>snapshots/{commit}/{file}</c> (relative symlink to the blob, or a copy where symlinks are unavailable),
-/// <c>.no_exist/{commit}/{file}</c> (known-missing files) and <c>.locks/models--{org}--{name}/{etag}.lock</c>.
+/// <c>.no_exist/{commit}/{file}</c> (known-missing files) and <c>.locks/{models|datasets}--{org}--{name}/{etag}.lock</c>.
 /// </summary>
 public sealed partial class HubCache
 {
@@ -26,60 +26,75 @@ public sealed partial class HubCache
     public string Root { get; }
 
     /// <summary>"org/name" becomes "models--org--name", as huggingface_hub names model repos on disk.</summary>
-    public static string RepoFolderName(string repoId)
+    public static string RepoFolderName(string repoId) => RepoFolderName(HubRepo.Model(repoId));
+
+    /// <summary>file_download.py repo_folder_name: "{type}s--" + the id's parts joined by "--" (datasets--stanfordnlp--imdb).</summary>
+    public static string RepoFolderName(HubRepo repo)
     {
-        ValidateRepoId(repoId);
-        return "models--" + repoId.Replace("/", "--", StringComparison.Ordinal);
+        ArgumentNullException.ThrowIfNull(repo);
+        ValidateRepoId(repo.Id);
+        return repo.Plural + "--" + repo.Id.Replace("/", "--", StringComparison.Ordinal);
     }
 
     /// <summary>True for a full 40-character lowercase hex commit hash (the only form the cache treats as a commit).</summary>
     public static bool IsCommitHash(string revision) => CommitHashPattern().IsMatch(revision);
 
-    public string RepoFolder(string repoId) => Path.Join(Root, RepoFolderName(repoId));
+    public string RepoFolder(string repoId) => RepoFolder(HubRepo.Model(repoId));
 
-    public string SnapshotFolder(string repoId, string commit) => Path.Join(RepoFolder(repoId), "snapshots", commit);
+    public string RepoFolder(HubRepo repo) => Path.Join(Root, RepoFolderName(repo));
+
+    public string SnapshotFolder(string repoId, string commit) => SnapshotFolder(HubRepo.Model(repoId), commit);
+
+    public string SnapshotFolder(HubRepo repo, string commit) => Path.Join(RepoFolder(repo), "snapshots", commit);
 
     /// <summary>The commit a revision stands for in the cache: itself if it is a commit hash, else the content of refs/{revision}; null if unknown.</summary>
-    public string? ResolveCommit(string repoId, string revision)
+    public string? ResolveCommit(string repoId, string revision) => ResolveCommit(HubRepo.Model(repoId), revision);
+
+    /// <inheritdoc cref="ResolveCommit(string, string)"/>
+    public string? ResolveCommit(HubRepo repo, string revision)
     {
         ValidateRevision(revision);
         if (IsCommitHash(revision))
             return revision;
-        var refPath = RefPath(repoId, revision);
+        var refPath = RefPath(repo, revision);
         if (!File.Exists(refPath))
             return null;
         var commit = File.ReadAllText(refPath).Trim();
-        return commit.Length == 0 ? null : commit;
+        // A ref names a snapshot folder: anything but a commit hash there is a damaged or hostile cache.
+        return IsCommitHash(commit) ? commit : null;
     }
 
     /// <summary>The snapshot path of a cached file for a revision, or null when it is not cached (or its blob is gone).</summary>
-    public string? TryGetFile(string repoId, string revision, string fileName)
+    public string? TryGetFile(string repoId, string revision, string fileName) => TryGetFile(HubRepo.Model(repoId), revision, fileName);
+
+    /// <inheritdoc cref="TryGetFile(string, string, string)"/>
+    public string? TryGetFile(HubRepo repo, string revision, string fileName)
     {
         ValidateFileName(fileName);
-        return ResolveCommit(repoId, revision) is { } commit && PointerPath(repoId, commit, fileName) is var pointer && IsUsableFile(pointer)
+        return ResolveCommit(repo, revision) is { } commit && PointerPath(repo, commit, fileName) is var pointer && IsUsableFile(pointer)
             ? pointer
             : null;
     }
 
-    internal string RefPath(string repoId, string revision) =>
-        Path.Join(RepoFolder(repoId), "refs", Path.Join(revision.Split('/')));
+    internal string RefPath(HubRepo repo, string revision) =>
+        Path.Join(RepoFolder(repo), "refs", Path.Join(revision.Split('/')));
 
-    internal string PointerPath(string repoId, string commit, string fileName) =>
-        Path.Join(SnapshotFolder(repoId, commit), Path.Join(fileName.Split('/')));
+    internal string PointerPath(HubRepo repo, string commit, string fileName) =>
+        Path.Join(SnapshotFolder(repo, commit), Path.Join(fileName.Split('/')));
 
-    internal string BlobPath(string repoId, string etag) => Path.Join(RepoFolder(repoId), "blobs", etag);
+    internal string BlobPath(HubRepo repo, string etag) => Path.Join(RepoFolder(repo), "blobs", etag);
 
-    internal string LockPath(string repoId, string etag) => Path.Join(Root, ".locks", RepoFolderName(repoId), etag + ".lock");
+    internal string LockPath(HubRepo repo, string etag) => Path.Join(Root, ".locks", RepoFolderName(repo), etag + ".lock");
 
-    internal string MissingMarkerPath(string repoId, string commit, string fileName) =>
-        Path.Join(RepoFolder(repoId), ".no_exist", commit, Path.Join(fileName.Split('/')));
+    internal string MissingMarkerPath(HubRepo repo, string commit, string fileName) =>
+        Path.Join(RepoFolder(repo), ".no_exist", commit, Path.Join(fileName.Split('/')));
 
     /// <summary>Records that a branch or tag points at a commit; atomic, and skipped when unchanged so read-only caches keep working.</summary>
-    internal void WriteRef(string repoId, string revision, string commit)
+    internal void WriteRef(HubRepo repo, string revision, string commit)
     {
         if (revision == commit)
             return;
-        var refPath = RefPath(repoId, revision);
+        var refPath = RefPath(repo, revision);
         if (File.Exists(refPath) && File.ReadAllText(refPath) == commit)
             return;
         Directory.CreateDirectory(Path.GetDirectoryName(refPath)!);
@@ -89,11 +104,11 @@ public sealed partial class HubCache
     }
 
     /// <summary>Best-effort marker that a file does not exist at a commit, as huggingface_hub writes it.</summary>
-    internal void MarkMissing(string repoId, string commit, string fileName)
+    internal void MarkMissing(HubRepo repo, string commit, string fileName)
     {
         try
         {
-            var marker = MissingMarkerPath(repoId, commit, fileName);
+            var marker = MissingMarkerPath(repo, commit, fileName);
             Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
             using (File.Open(marker, FileMode.OpenOrCreate, FileAccess.Write)) { }
         }

@@ -11,7 +11,7 @@ namespace ImdbExperiments.Modeling.Hub;
 /// Downloads model files from the Hugging Face Hub into the cache that Python's huggingface_hub uses, with the same
 /// layout, ref handling and offline fallback as <c>hf_hub_download</c>, plus resume, locking and integrity checks.
 /// </summary>
-public sealed class HubClient : IDisposable
+public sealed partial class HubClient : IDisposable
 {
     private const int MaxRedirects = 10;
     private const long ReportEveryBytes = 1 << 20;
@@ -59,24 +59,33 @@ public sealed class HubClient : IDisposable
     /// file unless the cache already has it. A branch or tag is looked up on the Hub (and recorded in refs/); a full commit
     /// hash that is cached needs no network. Offline, or when the Hub cannot be reached, the cache answers alone.
     /// </summary>
+    public Task<string> DownloadFileAsync(
+        string repoId, string revision, string fileName, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        DownloadFileAsync(HubRepo.Model(repoId), revision, fileName, progress, cancellationToken);
+
+    /// <summary>
+    /// <c>hf_hub_download</c> for any repo type: a dataset's file lives at <c>{endpoint}/datasets/{id}/resolve/{revision}/{file}</c>
+    /// and is cached under <c>datasets--org--name</c>.
+    /// </summary>
     public async Task<string> DownloadFileAsync(
-        string repoId, string revision, string fileName, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+        HubRepo repo, string revision, string fileName, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        HubCache.ValidateRepoId(repoId);
+        ArgumentNullException.ThrowIfNull(repo);
+        HubCache.ValidateRepoId(repo.Id);
         HubCache.ValidateRevision(revision);
         HubCache.ValidateFileName(fileName);
 
         if (Options.Offline)
         {
-            return FromCache(repoId, revision, [fileName])?.CachedPath
-                ?? throw NotCached(repoId, revision, [fileName], OfflineReason, cause: null);
+            return FromCache(repo, revision, [fileName])?.CachedPath
+                ?? throw NotCached(repo, revision, [fileName], OfflineReason, cause: null);
         }
 
-        var resolution = await ResolveOnlineAsync(repoId, revision, pinnedCommit: null, fileName, cancellationToken).ConfigureAwait(false);
+        var resolution = await ResolveOnlineAsync(repo, revision, pinnedCommit: null, fileName, cancellationToken).ConfigureAwait(false);
         if (resolution.CachedPath is { } cached)
             return cached;
         if (resolution.Remote is not { } remote)
-            throw NotCached(repoId, revision, [fileName], UnreachableReason(resolution.Unreachable!), resolution.Unreachable);
+            throw NotCached(repo, revision, [fileName], UnreachableReason(resolution.Unreachable!), resolution.Unreachable);
 
         var reporter = new ProgressReporter(progress, remote.Size);
         var path = await FetchAsync(revision, remote, reporter.Report, cancellationToken).ConfigureAwait(false);
@@ -101,6 +110,7 @@ public sealed class HubClient : IDisposable
         string repoId, string revision, IReadOnlyList<HubFileSpec> files, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         HubCache.ValidateRepoId(repoId);
+        var repo = HubRepo.Model(repoId);
         HubCache.ValidateRevision(revision);
         ArgumentNullException.ThrowIfNull(files);
         if (files.Count == 0)
@@ -124,7 +134,7 @@ public sealed class HubClient : IDisposable
                     Resolution attempt;
                     try
                     {
-                        attempt = await ResolveOnlineAsync(repoId, revision, commit, candidate, cancellationToken).ConfigureAwait(false);
+                        attempt = await ResolveOnlineAsync(repo, revision, commit, candidate, cancellationToken).ConfigureAwait(false);
                     }
                     catch (HubException e) when (e.Kind == HubErrorKind.EntryNotFound)
                     {
@@ -140,7 +150,7 @@ public sealed class HubClient : IDisposable
                 online = unreachable is null;
             }
             if (found is null && !online)
-                found = FromCache(repoId, commit ?? revision, spec.Candidates);
+                found = FromCache(repo, commit ?? revision, spec.Candidates);
             if (found is null)
             {
                 if (spec.Optional)
@@ -148,7 +158,7 @@ public sealed class HubClient : IDisposable
                 if (!online)
                 {
                     var reason = unreachable is null ? OfflineReason : UnreachableReason(unreachable);
-                    throw NotCached(repoId, revision, spec.Candidates, reason, unreachable);
+                    throw NotCached(repo, revision, spec.Candidates, reason, unreachable);
                 }
                 throw new HubException(
                     HubErrorKind.EntryNotFound,
@@ -167,7 +177,7 @@ public sealed class HubClient : IDisposable
                 $"None of the requested files ({string.Join(", ", files)}) exists in Hub model '{repoId}' at revision '{revision}'.");
         }
         if (wentOnline)
-            TryWriteRef(repoId, revision, commit);
+            TryWriteRef(repo, revision, commit);
 
         var downloads = resolved.Where(r => r.Remote is not null).Select(r => r.Remote!).ToList();
         var reporter = new ProgressReporter(progress, downloads.Sum(d => d.Size));
@@ -180,7 +190,7 @@ public sealed class HubClient : IDisposable
         }
         reporter.Finish(done);
 
-        var snapshot = Cache.SnapshotFolder(repoId, commit);
+        var snapshot = Cache.SnapshotFolder(repo, commit);
         Directory.CreateDirectory(snapshot);
         return snapshot;
     }
@@ -200,36 +210,36 @@ public sealed class HubClient : IDisposable
     /// reason other than "no such file/revision", fall back to the cache, retrying with backoff only when nothing is cached.
     /// </summary>
     private async Task<Resolution> ResolveOnlineAsync(
-        string repoId, string revision, string? pinnedCommit, string fileName, CancellationToken cancellationToken)
+        HubRepo repo, string revision, string? pinnedCommit, string fileName, CancellationToken cancellationToken)
     {
         var urlRevision = pinnedCommit ?? revision;
-        if (HubCache.IsCommitHash(urlRevision) && Cache.TryGetFile(repoId, urlRevision, fileName) is { } pinned)
+        if (HubCache.IsCommitHash(urlRevision) && Cache.TryGetFile(repo, urlRevision, fileName) is { } pinned)
             return new Resolution(urlRevision, pinned, Remote: null, Unreachable: null);
 
         RemoteFile remote;
         try
         {
-            remote = await HeadAsync(repoId, urlRevision, fileName, cancellationToken).ConfigureAwait(false);
+            remote = await HeadAsync(repo, urlRevision, fileName, cancellationToken).ConfigureAwait(false);
         }
         catch (HubException e) when (e.Kind is HubErrorKind.EntryNotFound or HubErrorKind.RevisionNotFound)
         {
             if (e.Kind == HubErrorKind.EntryNotFound && e.RepoCommit is { } missingAt && IsSafePathPart(missingAt))
             {
-                Cache.MarkMissing(repoId, missingAt, fileName);
-                TryWriteRef(repoId, revision, missingAt);
+                Cache.MarkMissing(repo, missingAt, fileName);
+                TryWriteRef(repo, revision, missingAt);
             }
             throw;
         }
         catch (Exception e) when (CanFallBack(e, cancellationToken))
         {
-            if (FromCache(repoId, urlRevision, [fileName]) is { } cached)
+            if (FromCache(repo, urlRevision, [fileName]) is { } cached)
                 return cached with { Unreachable = e };
             if (!IsTransient(e))
                 ExceptionDispatchInfo.Throw(e);
             try
             {
                 remote = await _retry.ExecuteAsync(
-                    token => new ValueTask<RemoteFile>(HeadAsync(repoId, urlRevision, fileName, token)), cancellationToken).ConfigureAwait(false);
+                    token => new ValueTask<RemoteFile>(HeadAsync(repo, urlRevision, fileName, token)), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception retryError) when (IsTransient(retryError) && !cancellationToken.IsCancellationRequested)
             {
@@ -237,31 +247,31 @@ public sealed class HubClient : IDisposable
             }
         }
 
-        var pointer = Cache.PointerPath(repoId, remote.Commit, fileName);
+        var pointer = Cache.PointerPath(repo, remote.Commit, fileName);
         if (HubCache.IsUsableFile(pointer))
         {
-            TryWriteRef(repoId, revision, remote.Commit);
+            TryWriteRef(repo, revision, remote.Commit);
             return new Resolution(remote.Commit, pointer, Remote: null, Unreachable: null);
         }
         return new Resolution(remote.Commit, CachedPath: null, remote, Unreachable: null);
     }
 
-    private Resolution? FromCache(string repoId, string revision, IReadOnlyList<string> candidates)
+    private Resolution? FromCache(HubRepo repo, string revision, IReadOnlyList<string> candidates)
     {
-        if (Cache.ResolveCommit(repoId, revision) is not { } commit)
+        if (Cache.ResolveCommit(repo, revision) is not { } commit)
             return null;
         foreach (var candidate in candidates)
         {
-            if (Cache.TryGetFile(repoId, commit, candidate) is { } path)
+            if (Cache.TryGetFile(repo, commit, candidate) is { } path)
                 return new Resolution(commit, path, Remote: null, Unreachable: null);
         }
         return null;
     }
 
     /// <summary>HEAD on /resolve/, following only same-host redirects (renamed repos), reading the metadata off the last answer.</summary>
-    private async Task<RemoteFile> HeadAsync(string repoId, string revision, string fileName, CancellationToken cancellationToken)
+    private async Task<RemoteFile> HeadAsync(HubRepo repo, string revision, string fileName, CancellationToken cancellationToken)
     {
-        var url = FileUrl(repoId, revision, fileName);
+        var url = FileUrl(repo, revision, fileName);
         for (var hop = 0; ; hop++)
         {
             using var request = NewRequest(HttpMethod.Head, url, rangeFrom: 0);
@@ -276,7 +286,7 @@ public sealed class HubClient : IDisposable
                 continue;
             }
             if (!isRedirect && !response.IsSuccessStatusCode)
-                throw ErrorFor(response, repoId, revision, fileName, url);
+                throw ErrorFor(response, repo, revision, fileName, url);
 
             var commit = Header(response, "X-Repo-Commit");
             var etag = NormalizeEtag(Header(response, "X-Linked-Etag") ?? Header(response, "ETag"));
@@ -286,7 +296,7 @@ public sealed class HubClient : IDisposable
             {
                 throw new HubException(
                     HubErrorKind.InvalidResponse,
-                    $"The answer from {url} for '{fileName}' of '{repoId}' has no {missing} header, so it does not come from a Hugging Face Hub. " +
+                    $"The answer from {url} for '{fileName}' of {repo} has no {missing} header, so it does not come from a Hugging Face Hub. " +
                     "Check HF_ENDPOINT and any proxy or firewall between here and the Hub.",
                     (int)response.StatusCode);
             }
@@ -294,22 +304,22 @@ public sealed class HubClient : IDisposable
             {
                 throw new HubException(
                     HubErrorKind.InvalidResponse,
-                    $"The Hub answered for '{fileName}' of '{repoId}' with commit '{commit}' and ETag '{etag}', which cannot name cache entries.");
+                    $"The Hub answered for '{fileName}' of {repo} with commit '{commit}' and ETag '{etag}', which cannot name cache entries.");
             }
-            return new RemoteFile(repoId, fileName, isRedirect ? new Uri(location!) : url, etag!, commit!, size!.Value);
+            return new RemoteFile(repo, fileName, isRedirect ? new Uri(location!) : url, etag!, commit!, size!.Value);
         }
     }
 
     private async Task<string> FetchAsync(string revision, RemoteFile remote, Action<long> reportFileBytes, CancellationToken cancellationToken)
     {
-        var blob = Cache.BlobPath(remote.RepoId, remote.Etag);
-        var pointer = Cache.PointerPath(remote.RepoId, remote.Commit, remote.FileName);
+        var blob = Cache.BlobPath(remote.Repo, remote.Etag);
+        var pointer = Cache.PointerPath(remote.Repo, remote.Commit, remote.FileName);
         Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
         Cache.EnsureCacheDirTag();
-        Cache.WriteRef(remote.RepoId, revision, remote.Commit);
+        Cache.WriteRef(remote.Repo, revision, remote.Commit);
 
         // Same lock path as huggingface_hub, so a Python process and this one take turns on a blob.
-        using (await HubFileLock.AcquireAsync(Cache.LockPath(remote.RepoId, remote.Etag), cancellationToken).ConfigureAwait(false))
+        using (await HubFileLock.AcquireAsync(Cache.LockPath(remote.Repo, remote.Etag), cancellationToken).ConfigureAwait(false))
         {
             if (File.Exists(blob))
                 reportFileBytes(remote.Size);
@@ -334,7 +344,7 @@ public sealed class HubClient : IDisposable
             File.Delete(partial);
             throw new HubException(
                 HubErrorKind.IntegrityMismatch,
-                $"'{remote.FileName}' of Hub model '{remote.RepoId}' (commit {remote.Commit}) failed its integrity check: the ETag promises " +
+                $"'{remote.FileName}' of {remote.Repo} (commit {remote.Commit}) failed its integrity check: the ETag promises " +
                 $"{BlobIntegrity.Describe(remote.Etag)} {remote.Etag} but the downloaded bytes hash to {actual}. The partial download was deleted; " +
                 "run again, and if it repeats check HF_ENDPOINT and any proxy that could alter downloads.");
         }
@@ -362,7 +372,7 @@ public sealed class HubClient : IDisposable
             throw new TransferInterruptedException($"The server refused to resume '{remote.FileName}' at byte {have}; starting over.");
         }
         if (!response.IsSuccessStatusCode)
-            throw ErrorFor(response, remote.RepoId, remote.Commit, remote.FileName, remote.Url);
+            throw ErrorFor(response, remote.Repo, remote.Commit, remote.FileName, remote.Url);
         if (have > 0 && response.StatusCode == HttpStatusCode.OK)
         {
             // The server ignored the Range header and sends everything again.
@@ -406,7 +416,7 @@ public sealed class HubClient : IDisposable
                 file.SetLength(0);
                 throw new HubException(
                     HubErrorKind.IntegrityMismatch,
-                    $"The server sent more than the {remote.Size} bytes the Hub announced for '{remote.FileName}' of '{remote.RepoId}' (commit {remote.Commit}).");
+                    $"The server sent more than the {remote.Size} bytes the Hub announced for '{remote.FileName}' of {remote.Repo} (commit {remote.Commit}).");
             }
             await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             have += read;
@@ -474,17 +484,17 @@ public sealed class HubClient : IDisposable
     private bool IsEndpointOrigin(Uri url) =>
         Uri.Compare(url, _endpoint, UriComponents.SchemeAndServer, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) == 0;
 
-    /// <summary>{endpoint}/{repo}/resolve/{revision}/{file}: the revision escaped whole (refs/pr/1 becomes refs%2Fpr%2F1), the file per segment.</summary>
-    private Uri FileUrl(string repoId, string revision, string fileName) =>
-        new($"{Options.Endpoint}/{repoId}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', fileName.Split('/').Select(Uri.EscapeDataString))}");
+    /// <summary>{endpoint}/[datasets/]{id}/resolve/{revision}/{file}: the revision escaped whole (refs/pr/1 becomes refs%2Fpr%2F1), the file per segment.</summary>
+    private Uri FileUrl(HubRepo repo, string revision, string fileName) =>
+        new($"{Options.Endpoint}/{repo.UrlPrefix}{repo.Id}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', fileName.Split('/').Select(Uri.EscapeDataString))}");
 
-    private HubException ErrorFor(HttpResponseMessage response, string repoId, string revision, string fileName, Uri url)
+    private HubException ErrorFor(HttpResponseMessage response, HubRepo repo, string revision, string fileName, Uri url)
     {
         var status = (int)response.StatusCode;
         var errorCode = Header(response, "X-Error-Code");
         var serverMessage = Header(response, "X-Error-Message");
         var detail = $"{status} {response.ReasonPhrase} from {url.GetLeftPart(UriPartial.Path)}" + (serverMessage is null ? "" : $": {serverMessage}");
-        var subject = $"'{fileName}' of Hub model '{repoId}' at revision '{revision}'";
+        var subject = $"'{fileName}' of {repo} at revision '{revision}'";
         var tokenNote = Options.Token is null
             ? "no token was sent (set HF_TOKEN, or log in with `huggingface-cli login`)"
             : $"the token from {Options.TokenSource ?? "the options"} was sent";
@@ -492,11 +502,11 @@ public sealed class HubClient : IDisposable
         (HubErrorKind Kind, string Message) error = errorCode switch
         {
             "RevisionNotFound" => (HubErrorKind.RevisionNotFound,
-                $"Revision '{revision}' does not exist in Hub model '{repoId}' ({detail}). Use a branch, tag or full commit hash of that repository."),
+                $"Revision '{revision}' does not exist in {repo} ({detail}). Use a branch, tag or full commit hash of that repository."),
             "EntryNotFound" => (HubErrorKind.EntryNotFound,
-                $"File '{fileName}' does not exist in Hub model '{repoId}' at revision '{revision}' ({detail})."),
+                $"File '{fileName}' does not exist in {repo} at revision '{revision}' ({detail})."),
             "GatedRepo" => (HubErrorKind.GatedRepository,
-                $"Hub model '{repoId}' is gated: accept its conditions at {Options.Endpoint}/{repoId} while logged in, and set HF_TOKEN to a token of that account; {tokenNote} ({detail})."),
+                $"{repo} is gated: accept its conditions at {Options.Endpoint}/{repo.UrlPrefix}{repo.Id} while logged in, and set HF_TOKEN to a token of that account; {tokenNote} ({detail})."),
             "RepoNotFound" => RepositoryNotFound(),
             _ when status == 401 && serverMessage == "Invalid credentials in Authorization header" => (HubErrorKind.InvalidToken,
                 $"The Hub rejected the token from {Options.TokenSource ?? "the options"} while fetching {subject} ({detail}). Replace it with a valid token (HF_TOKEN or `huggingface-cli login`)."),
@@ -514,32 +524,35 @@ public sealed class HubClient : IDisposable
         };
 
         (HubErrorKind, string) RepositoryNotFound() => (HubErrorKind.RepositoryNotFound,
-            $"Hub model '{repoId}' was not found, or it is private or gated and {tokenNote} ({detail}). " +
+            $"{repo} was not found, or it is private or gated and {tokenNote} ({detail}). " +
             "Check the repo id; for a private or gated model set HF_TOKEN to a token with access to it.");
     }
 
-    private HubException NotCached(string repoId, string revision, IReadOnlyList<string> candidates, string reason, Exception? cause)
+    private HubException NotCached(HubRepo repo, string revision, IReadOnlyList<string> candidates, string reason, Exception? cause)
     {
-        var commit = Cache.ResolveCommit(repoId, revision);
+        var commit = Cache.ResolveCommit(repo, revision);
         var looked = commit is null
-            ? $"{Cache.RefPath(repoId, revision)} (missing: revision '{revision}' was never downloaded into this cache)"
-            : string.Join(", ", candidates.Select(c => Cache.PointerPath(repoId, commit, c)));
+            ? $"{Cache.RefPath(repo, revision)} (missing: revision '{revision}' was never downloaded into this cache)"
+            : string.Join(", ", candidates.Select(c => Cache.PointerPath(repo, commit, c)));
         var what = candidates.Count == 1
-            ? $"'{candidates[0]}' of Hub model '{repoId}' at revision '{revision}' is not in the local cache"
-            : $"None of {Quote(candidates)} of Hub model '{repoId}' at revision '{revision}' is in the local cache";
+            ? $"'{candidates[0]}' of {repo} at revision '{revision}' is not in the local cache"
+            : $"None of {Quote(candidates)} of {repo} at revision '{revision}' is in the local cache";
         return new HubException(
             HubErrorKind.NotCached,
             $"{what}, and {reason}. Looked in: {looked}. To fix: run once with network access; or fill the cache with " +
-            $"`huggingface-cli download {repoId} --revision {revision}` (this cache is {Cache.Root}; HF_HUB_CACHE or HF_HOME select it); " +
-            "or set model.path to a local folder that holds the model files.",
+            $"`huggingface-cli download {repo.Id}{(repo.Type == HubRepoType.Dataset ? " --repo-type dataset" : "")} --revision {revision}` " +
+            $"(this cache is {Cache.Root}; HF_HUB_CACHE or HF_HOME select it); " +
+            (repo.Type == HubRepoType.Dataset
+                ? "or set data.source: files and point data.files at local copies."
+                : "or set model.path to a local folder that holds the model files."),
             innerException: cause);
     }
 
-    private void TryWriteRef(string repoId, string revision, string commit)
+    private void TryWriteRef(HubRepo repo, string revision, string commit)
     {
         try
         {
-            Cache.WriteRef(repoId, revision, commit);
+            Cache.WriteRef(repo, revision, commit);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -598,7 +611,7 @@ public sealed class HubClient : IDisposable
 
     private static string Quote(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 
-    private sealed record RemoteFile(string RepoId, string FileName, Uri Url, string Etag, string Commit, long Size);
+    private sealed record RemoteFile(HubRepo Repo, string FileName, Uri Url, string Etag, string Commit, long Size);
 
     /// <summary>Either a usable cached path, a file to download, or (both null) an unreachable Hub with nothing cached.</summary>
     private sealed record Resolution(string? Commit, string? CachedPath, RemoteFile? Remote, Exception? Unreachable);

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Tests.Support;
 
 namespace ImdbExperiments.Tests.Modeling.Hub;
@@ -35,9 +37,11 @@ internal sealed record FakeHubRequest(string Method, string RawPath, bool ToCdn,
 internal sealed record FakeHubFault(int Status = 0, string? ErrorCode = null, string? ErrorMessage = null, int? CutAfterBytes = null);
 
 /// <summary>
-/// An in-process Hugging Face Hub on 127.0.0.1: /{org}/{name}/resolve/{revision}/{file} answers HEAD and GET like the Hub
-/// (X-Repo-Commit, ETag; LFS files redirect with X-Linked-Etag/X-Linked-Size to a CDN on a second port), with Range support
-/// and injectable one-shot faults.
+/// An in-process Hugging Face Hub on 127.0.0.1 serving one repo: [/datasets]/{org}/{name}/resolve/{revision}/{file} answers HEAD
+/// and GET like the Hub (X-Repo-Commit, ETag; LFS files redirect with X-Linked-Etag/X-Linked-Size to a CDN on a second port),
+/// with Range support and injectable one-shot faults; /api/{type}s/{org}/{name}/revision/{revision} answers the repo info
+/// (its "sha") and /api/{type}s/{org}/{name}/tree/{revision}?recursive=True the file list, paged with Link: rel="next" as
+/// huggingface_hub's hf_api.py (dataset_info, list_repo_tree) and utils/_pagination.py read them.
 /// </summary>
 internal sealed class FakeHub : IDisposable
 {
@@ -50,8 +54,14 @@ internal sealed class FakeHub : IDisposable
     private readonly LoopbackHttpServer _hub;
     private readonly LoopbackHttpServer _cdn;
 
-    public FakeHub()
+    private readonly string _repoId;
+    private readonly string _repoType;
+
+    /// <param name="repoType">"model" (URLs without prefix) or "dataset" (/datasets/ URLs, /api/datasets/).</param>
+    public FakeHub(string repoType = "model", string repoId = RepoId)
     {
+        _repoType = repoType;
+        _repoId = repoId;
         _hub = new LoopbackHttpServer((context, stopping) => HandleAsync(context, toCdn: false, stopping));
         _cdn = new LoopbackHttpServer((context, stopping) => HandleAsync(context, toCdn: true, stopping));
     }
@@ -71,6 +81,9 @@ internal sealed class FakeHub : IDisposable
     public Task? CdnGate { get; set; }
 
     public IReadOnlyList<FakeHubRequest> Requests => [.. _requests];
+
+    /// <summary>Entries per page of the tree API; the Hub pages its listings, so clients must follow Link: rel="next".</summary>
+    public int TreePageSize { get; set; } = 1000;
 
     public static string CommitId(string label) => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(label)));
 
@@ -105,6 +118,8 @@ internal sealed class FakeHub : IDisposable
 
         if (request.ToCdn)
             await ServeCdnAsync(context, request, fault?.CutAfterBytes, stopping);
+        else if (request.RawPath.StartsWith("/api/", StringComparison.Ordinal) && !request.RawPath.StartsWith("/api/resolve-cache/", StringComparison.Ordinal))
+            await ServeApiAsync(context, request, stopping);
         else
             await ServeResolveAsync(context, request, fault?.CutAfterBytes, stopping);
     }
@@ -113,6 +128,16 @@ internal sealed class FakeHub : IDisposable
     {
         var response = context.Response;
         var parts = request.RawPath.TrimStart('/').Split('/');
+        // constants.py REPO_TYPES_URL_PREFIXES: dataset files live under /datasets/; a model URL for a dataset repo finds nothing.
+        if (_repoType == "dataset")
+        {
+            if (parts[0] != "datasets")
+            {
+                Fail(response, 401, "RepoNotFound", "Repository not found", commit: null);
+                return;
+            }
+            parts = parts[1..];
+        }
         var fromResolveCache = parts.Length >= 6 && parts[0] == "api" && parts[1] == "resolve-cache" && parts[2] == "models";
         if (fromResolveCache)
             parts = [parts[3], parts[4], "resolve", .. parts[5..]];
@@ -121,7 +146,7 @@ internal sealed class FakeHub : IDisposable
             Fail(response, 404, null, null, commit: null);
             return;
         }
-        if ($"{parts[0]}/{parts[1]}" != RepoId)
+        if ($"{parts[0]}/{parts[1]}" != _repoId)
         {
             Fail(response, 401, "RepoNotFound", "Repository not found", commit: null);
             return;
@@ -172,6 +197,69 @@ internal sealed class FakeHub : IDisposable
         }
         response.Headers["ETag"] = $"W/\"{file.GitSha1}\"";
         await WriteBodyAsync(context, file.Content, cutAfter, stopping);
+    }
+
+    /// <summary>GET /api/{type}s/{org}/{name}/revision/{rev} (repo info) and /api/{type}s/{org}/{name}/tree/{rev}[?cursor=n] (file list).</summary>
+    private async Task ServeApiAsync(HttpListenerContext context, FakeHubRequest request, CancellationToken stopping)
+    {
+        var response = context.Response;
+        var parts = request.RawPath.TrimStart('/').Split('/');
+        if (parts.Length < 6 || parts[1] != _repoType + "s" || parts[4] is not ("revision" or "tree"))
+        {
+            Fail(response, 404, null, null, commit: null);
+            return;
+        }
+        if ($"{parts[2]}/{parts[3]}" != _repoId || (RequiredToken is not null && request.Authorization != $"Bearer {RequiredToken}"))
+        {
+            Fail(response, 401, "RepoNotFound", "Repository not found", commit: null);
+            return;
+        }
+        var revision = Uri.UnescapeDataString(parts[5]);
+        var commit = _branches.TryGetValue(revision, out var branchCommit) ? branchCommit : _commits.ContainsKey(revision) ? revision : null;
+        if (commit is null)
+        {
+            Fail(response, 404, "RevisionNotFound", "Invalid rev id", commit: null);
+            return;
+        }
+
+        var files = _commits[commit].Values.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        string body;
+        if (parts[4] == "revision")
+        {
+            body = JsonSerializer.Serialize(new { id = _repoId, sha = commit, siblings = files.Select(f => new { rfilename = f.Name }) });
+        }
+        else
+        {
+            // Folders are listed too (type "directory"), as the Hub's recursive tree does.
+            var entries = files.SelectMany(f => Folders(f.Name)).Distinct().Select(d => (Path: d, File: (FakeHubFile?)null))
+                .Concat(files.Select(f => (Path: f.Name, File: (FakeHubFile?)f))).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+            var query = System.Web.HttpUtility.ParseQueryString(context.Request.Url!.Query);
+            var start = int.Parse(query["cursor"] ?? "0", CultureInfo.InvariantCulture);
+            var page = entries.Skip(start).Take(TreePageSize).Select(e => e.File is { } file
+                ? (object)new
+                {
+                    type = "file", oid = file.Lfs ? PointerOid(file) : file.GitSha1, size = file.Content.Length, path = file.Name,
+                    lfs = file.Lfs ? new { oid = file.Sha256, size = file.Content.Length, pointerSize = 134 } : null,
+                }
+                : new { type = "directory", oid = CommitId(e.Path), size = 0, path = e.Path });
+            body = JsonSerializer.Serialize(page, new JsonSerializerOptions { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
+            if (start + TreePageSize < entries.Count)
+                response.Headers["Link"] = $"<{_hub.BaseUri}{request.RawPath}?recursive=True&expand=False&cursor={start + TreePageSize}>; rel=\"next\"";
+        }
+        response.ContentType = "application/json";
+        var bytes = Encoding.UTF8.GetBytes(body);
+        response.ContentLength64 = bytes.Length;
+        await response.OutputStream.WriteAsync(bytes, stopping);
+        response.Close();
+
+        static IEnumerable<string> Folders(string path)
+        {
+            for (var slash = path.IndexOf('/'); slash > 0; slash = path.IndexOf('/', slash + 1))
+                yield return path[..slash];
+        }
+
+        // An LFS file's git oid is the SHA-1 of its pointer file, not of the content.
+        static string PointerOid(FakeHubFile file) => FakeHubFile.Text("p", $"version https://git-lfs.github.com/spec/v1\noid sha256:{file.Sha256}\nsize {file.Content.Length}\n").GitSha1;
     }
 
     private async Task ServeCdnAsync(HttpListenerContext context, FakeHubRequest request, int? cutAfter, CancellationToken stopping)
