@@ -31,6 +31,8 @@ public sealed record BenchmarkOptions
     public double? AttentionDropout { get; init; }
     /// <summary>n of the n x n GEMM whose speed is the ceiling that model-FLOPs utilization is measured against.</summary>
     public int MatmulSize { get; init; } = 2048;
+    /// <summary>--gemm: only the matmul ceilings and every Linear product of the models through each GEMM library (<see cref="GemmStudy"/>).</summary>
+    public bool GemmStudy { get; init; }
     /// <summary>Whether these options started from <see cref="QuickRun"/>.</summary>
     public bool IsQuick { get; init; }
 

