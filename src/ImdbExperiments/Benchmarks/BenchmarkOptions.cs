@@ -13,6 +13,9 @@ public sealed record BenchmarkOptions
     /// <summary>Longest sequence any benchmarked model takes (BERT's max_position_embeddings).</summary>
     public const int MaxLength = 512;
 
+    /// <summary>Lengths of the real-data epoch estimate (rows only when <see cref="Archive"/> is given).</summary>
+    public static readonly IReadOnlyList<int> EpochLengths = [256, 512];
+
     /// <summary>Timed products of the matmul ceiling, after one warm-up.</summary>
     public const int MatmulRepetitions = 5;
 

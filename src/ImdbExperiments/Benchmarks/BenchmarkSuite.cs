@@ -90,6 +90,21 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
             results.Add(new(BenchmarkResult.Tokenize, texts.Length / tokenize, "reviews/s", $"{texts.Length:N0} reviews, max_length {maxLength}")
                 { Length = maxLength, Seconds = tokenize, ExamplesPerSecond = texts.Length / tokenize });
 
+            // On a real archive: what an epoch of the training split costs, batches grouped by length as training does.
+            if (options.Archive is not null)
+            {
+                foreach (var length in BenchmarkOptions.EpochLengths)
+                {
+                    foreach (var precision in options.Precisions)
+                    {
+                        log($"bench     epoch estimate minilm {options.Batch} x (up to {length}) {Name(precision)}: {split.Value.Train.Count:N0} training reviews grouped by length, 1 warm-up + {options.Steps} timed steps");
+                        var row = await MeasureEpochAsync(split.Value.Train, length, precision, miniLmFolder, vocabPath, Path.Combine(scratch.FullName, "epoch"), cancellationToken);
+                        log($"bench     {row.TokensPerSecond:N0} tokens/s, estimated epoch {row.Seconds / 60:0.0} min");
+                        results.Add(row);
+                    }
+                }
+            }
+
             var tokenFiles = new Dictionary<int, (string Train, string Validation)>();
             foreach (var length in options.Lengths)
             {
@@ -191,6 +206,53 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
             Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(precision), Path = Name(GemmSelection.Current.Path),
             AttentionDropout = config.AttentionProbsDropoutProb, SecondsPerStep = seconds, ExamplesPerSecond = options.Batch / seconds,
             Gflops = gflops, Mfu = BenchmarkFlops.Utilization(gflops, ceilingGflops), PeakRssBytes = peak,
+        };
+    }
+
+    /// <summary>
+    /// Tokens per second of MiniLM training steps on the real training split at up to <paramref name="length"/> tokens,
+    /// with Hugging Face's length grouping as the Trainer applies it, and the epoch time that gives: all the split's
+    /// tokens over that rate. The timed steps are the plan's batches 1..steps (batch 0, the longest, is the warm-up).
+    /// </summary>
+    async Task<BenchmarkResult> MeasureEpochAsync(IReadOnlyList<Review> reviews, int length, TrainingPrecision precision, string miniLmFolder,
+        string vocabPath, string folder, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        var encoder = WordPieceEncoder.Load(vocabPath, new WordPieceEncoderOptions { MaxLength = length, StripHtml = true, Truncation = Text.TruncationMode.HeadPlusTail });
+        var encoded = encoder.EncodeAll(reviews.Select(r => r.Text).ToArray(), cancellationToken: cancellationToken);
+        var trainPath = Path.Combine(folder, "train.tokens");
+        await TokenFileWriter.WriteAsync(trainPath, encoded, reviews.Select(r => (byte)r.Label).ToArray(), reviews.Select(r => r.Id).ToArray(),
+            TokenFileMetadata.From(encoder), cancellationToken);
+        var lengths = Enumerable.Range(0, encoded.Count).Select(encoded.Length).ToArray();
+        var plan = BatchPlan.TrainingBatches(lengths, options.Batch, 1, true, ModelSeed, 0);
+        var validationPath = await WriteRandomTokensAsync(Path.Combine(folder, "validation.tokens"), options.Batch, 8, encoder, cancellationToken);
+
+        var times = new List<double>();
+        using (var model = CreateModel(BenchmarkModel.MiniLm, miniLmFolder))
+        using (var train = TokenFile.Open(trainPath))
+        using (var validation = TokenFile.Open(validationPath))
+        {
+            var spec = new TrainingSpec
+            {
+                MaxSteps = options.Steps + 1, BatchSize = options.Batch, EvalBatchSize = options.Batch, Precision = precision,
+                Threads = options.Threads, CheckpointEvery = 1_000_000, GroupByLength = true, LogEvery = 1,
+            };
+            var clock = Stopwatch.StartNew();
+            var callbacks = new TrainingCallbacks { Step = _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); } };
+            new Trainer(spec, ModelSeed).Train(model, train, validation, Path.Combine(folder, "run"),
+                new ModelExport(vocabPath, true), callbacks, cancellationToken);
+        }
+        Directory.Delete(folder, recursive: true);
+
+        var timedTokens = plan.Skip(1).Take(times.Count - 1).Sum(batch => batch.Sum(i => (long)lengths[i]));
+        var tokensPerSecond = timedTokens / times.Skip(1).Sum();
+        var epochSeconds = encoded.TotalTokens / tokensPerSecond;
+        var padded = plan.Sum(batch => (long)batch.Length * batch.Max(i => lengths[i]));
+        return new(BenchmarkResult.Epoch, epochSeconds / 60, "min/epoch",
+            $"{reviews.Count:N0} reviews, {encoded.TotalTokens:N0} tokens ({(double)padded / encoded.TotalTokens:0.00} x padded), head+tail, grouped by length, from {times.Count - 1} steps")
+        {
+            Model = BenchmarkModel.MiniLm.Name, Batch = options.Batch, Length = length, Precision = Name(precision), Path = Name(GemmSelection.Current.Path),
+            Seconds = epochSeconds, TokensPerSecond = tokensPerSecond, SecondsPerStep = times.Skip(1).Sum() / (times.Count - 1),
         };
     }
 

@@ -120,7 +120,7 @@ public static unsafe class BlasLinear
                 if (rows > 0) OpenBlas.Sgemm(true, false, outputs, inputs, rows, Data(g), outputs, Data(x), inputs, Data(weightGrad), inputs);
             }
             if ((bool)ctx.get_data("bias"))
-                biasGrad = g.sum(0);
+                biasGrad = g.sum(0, false);          // (out); a lone 0 would bind to sum(ScalarType)
             var result = new List<Tensor> { inputGrad?.view(shape)!, weightGrad!, biasGrad! };
             returnedGradients = [.. result.Where(t => t is not null), x, w, g];
             if (inputGrad is not null) returnedGradients.Add(inputGrad);

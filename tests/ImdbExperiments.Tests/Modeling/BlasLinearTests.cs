@@ -36,12 +36,12 @@ public sealed class BlasLinearTests
         var upstream = randn(2, 7, 40, generator: generator);  // dL/dy, so each gradient is a full product, not a sum of ones
 
         var expected = nn.functional.linear(x, w, b);
-        expected.backward(upstream);
+        expected.backward([upstream]);
         var (dx, dw, db) = (x.grad!.clone(), w.grad!.clone(), b.grad!.clone());
         foreach (var t in new[] { x, w, b }) t.grad!.zero_();
 
         var actual = BlasLinear.Apply(x, w, b);
-        actual.backward(upstream);
+        actual.backward([upstream]);
 
         Close(expected, actual, "output");
         Close(dx, x.grad!, "input gradient");
@@ -62,7 +62,7 @@ public sealed class BlasLinearTests
         var (one, weight, bias) = (x.select(1, 0).narrow(0, 0, 1), w, randn(40));
         var before = bias.clone();
         Close(nn.functional.linear(one, weight, bias), BlasLinear.Apply(one, weight, bias), "one row");
-        Assert.True(before.equal(bias).item<bool>(), "the bias was overwritten");
+        Assert.True(before.eq(bias).all().item<bool>(), "the bias was overwritten");
     }
 
     [OpenBlasFact]
@@ -81,7 +81,7 @@ public sealed class BlasLinearTests
         var second = Run();
 
         for (var i = 0; i < first.Length; i++)
-            Assert.True(first[i].equal(second[i]).item<bool>(), $"tensor {i} differs between two identical runs");
+            Assert.True(first[i].eq(second[i]).all().item<bool>(), $"tensor {i} differs between two identical runs");
     }
 
     [Fact]
@@ -92,6 +92,6 @@ public sealed class BlasLinearTests
         using var layer = nn.Linear(48, 40);
         var (x, _, _) = Operands();
 
-        Assert.True(layer.call(x).equal(BlasLinear.Forward(layer, x)).item<bool>());
+        Assert.True(layer.call(x).eq(BlasLinear.Forward(layer, x)).all().item<bool>());
     }
 }
