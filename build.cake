@@ -153,10 +153,10 @@ Task("Bench")
     .IsDependentOn("BuildCli")
     .Does(() =>
     {
-        // --quick and each of these Cake arguments, when given, become the same imdbx bench option.
+        // --quick, --gemm and each of these Cake arguments, when given, become the same imdbx bench option (all of them: a test checks).
         var arguments = new List<string> { "bench" };
-        if (HasArgument("quick")) arguments.Add("--quick");
-        foreach (var name in new[] { "models", "lengths", "precisions", "steps", "batch", "threads", "attention-dropout" }.Where(HasArgument))
+        foreach (var flag in new[] { "quick", "gemm" }.Where(HasArgument)) arguments.Add("--" + flag);
+        foreach (var name in new[] { "archive", "models", "lengths", "precisions", "steps", "batch", "threads", "attention-dropout", "output" }.Where(HasArgument))
             arguments.AddRange(new[] { "--" + name, Argument<string>(name) });
         imdbx.Run(arguments.ToArray());
     });

@@ -30,10 +30,15 @@ static class BenchCommand
             Description = $"A run under a minute: {quickRun.Models[0].Name} only, {quickRun.Batch} x {quickRun.Lengths[0]}, fp32, {quickRun.Steps} steps, " +
                           $"a small synthetic archive, a {quickRun.MatmulSize} matmul ceiling. Options given with it still apply.",
         };
+        var gemm = new Option<bool>("--gemm")
+        {
+            Description = "Only the GEMM study: the matmul ceilings (bf16 too unless --precisions fp32) and every Linear product (forward, input and weight gradient) " +
+                          "of the models at --batch x --lengths through each GEMM library here (libtorch's oneMKL, OpenBLAS when installed).",
+        };
         var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/<yyyy-MM-dd-HHmmss>.json, UTC)." };
         var command = new Command("bench", "Measure the pipeline's speed on this machine; print a table and write JSON.")
         {
-            archive, models, lengths, precisions, batch, steps, threads, attentionDropout, quick, output, CommonOptions.Artifacts,
+            archive, models, lengths, precisions, batch, steps, threads, attentionDropout, quick, gemm, output, CommonOptions.Artifacts,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {
@@ -50,6 +55,7 @@ static class BenchCommand
                 Steps = result.GetValue(steps) ?? defaults.Steps,
                 Threads = result.GetValue(threads) ?? defaults.Threads,
                 AttentionDropout = result.GetValue(attentionDropout) ?? defaults.AttentionDropout,
+                GemmStudy = result.GetValue(gemm),
             };
             var run = await new BenchmarkSuite(options).RunAsync(Console.WriteLine, cancellationToken);
 
@@ -72,18 +78,19 @@ static class BenchCommand
 
     static Table Table(BenchmarkRun run)
     {
-        var table = new Table().Title("imdbx bench").AddColumn("measure").AddColumn("model").AddColumn("shape").AddColumn("precision")
+        var table = new Table().Title("imdbx bench").AddColumn("measure").AddColumn("model").AddColumn("shape").AddColumn("precision").AddColumn("gemm")
             .AddColumn(new TableColumn("seconds").RightAligned()).AddColumn(new TableColumn("examples/s").RightAligned())
             .AddColumn(new TableColumn("GFLOP/s").RightAligned()).AddColumn(new TableColumn("MFU").RightAligned())
             .AddColumn(new TableColumn("peak RSS MB").RightAligned()).AddColumn("note");
         foreach (var r in run.Results)
         {
-            var shape = r.MatrixSize is { } n ? $"{n} x {n}" : r.Batch is { } b && r.Length is { } l ? $"{b} x {l}" : "";
+            var shape = r.Dimensions is { } d ? $"{r.Batch} x {r.Length}: {d}" : r.MatrixSize is { } n ? $"{n} x {n}" : r.Batch is { } b && r.Length is { } l ? $"{b} x {l}" : "";
             // Per step for training, per batch for inference, per run for the rest.
             var seconds = (r.SecondsPerStep ?? r.Seconds) is { } t ? t.ToString("0.000", CultureInfo.InvariantCulture) : "";
             var measuresMemory = r.Name is BenchmarkResult.Train or BenchmarkResult.Inference;
+            if (r.Name == BenchmarkResult.Gemm) seconds = "";  // its time is per product, shown as GFLOP/s
             table.AddRow(
-                Markup.Escape(r.Name), Markup.Escape(r.Model ?? ""), shape, r.Precision ?? "", seconds,
+                Markup.Escape(r.Name), Markup.Escape(r.Model ?? ""), shape, r.Precision ?? "", r.Path ?? "", seconds,
                 r.ExamplesPerSecond is { } e ? e.ToString(e >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture) : "",
                 r.Gflops is { } g ? g.ToString("0.0", CultureInfo.InvariantCulture) : "",
                 r.Mfu is { } u ? (u * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "",

@@ -9,6 +9,8 @@ CliCancellation.Listen();
 try
 {
     ImdbExperiments.Training.NativeMemory.RetainFreedMemory();
+    // The fp32 GEMM path, once, from IMDBX_GEMM and the CPU (Modeling/GemmSelection.cs): a bad value fails here, not mid-training.
+    _ = ImdbExperiments.Modeling.GemmSelection.Current;
 }
 catch (ArgumentException e)
 {

@@ -12,6 +12,7 @@ public static class BenchmarkMachine
     public static readonly IReadOnlyList<string> SpeedVariables = [
         "THP_MEM_ALLOC_ENABLE", "OMP_NUM_THREADS", "MKL_NUM_THREADS", Training.NativeMemory.EnvironmentVariable,
         "MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES", "LD_PRELOAD",
+        Modeling.GemmSelection.EnvironmentVariable, "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "MKL_DEBUG_CPU_TYPE", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE",
     ];
 
     public static JsonObject Describe(int threads) => new()
@@ -24,6 +25,7 @@ public static class BenchmarkMachine
         ["torchsharp"] = RunEnvironment.TorchSharpVersion(),
         ["libtorch"] = RunEnvironment.LibTorchVersion(),
         ["malloc"] = Training.NativeMemory.Retaining ? "retain" : "system",
+        ["gemm"] = Modeling.GemmSelection.Current.ToJson(),
         ["environment"] = SetVariables(Environment.GetEnvironmentVariable),
     };
 

@@ -13,6 +13,9 @@ public sealed record BenchmarkOptions
     /// <summary>Longest sequence any benchmarked model takes (BERT's max_position_embeddings).</summary>
     public const int MaxLength = 512;
 
+    /// <summary>Lengths of the real-data epoch estimate (rows only when <see cref="Archive"/> is given).</summary>
+    public static readonly IReadOnlyList<int> EpochLengths = [256, 512];
+
     /// <summary>Timed products of the matmul ceiling, after one warm-up.</summary>
     public const int MatmulRepetitions = 5;
 
@@ -31,6 +34,8 @@ public sealed record BenchmarkOptions
     public double? AttentionDropout { get; init; }
     /// <summary>n of the n x n GEMM whose speed is the ceiling that model-FLOPs utilization is measured against.</summary>
     public int MatmulSize { get; init; } = 2048;
+    /// <summary>--gemm: only the matmul ceilings and every Linear product of the models through each GEMM library (<see cref="GemmStudy"/>).</summary>
+    public bool GemmStudy { get; init; }
     /// <summary>Whether these options started from <see cref="QuickRun"/>.</summary>
     public bool IsQuick { get; init; }
 

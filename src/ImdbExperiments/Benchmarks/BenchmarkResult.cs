@@ -15,6 +15,8 @@ public sealed record BenchmarkResult(string Name, double Value, string Unit, str
     public const string Tokenize = "tokenize";
     public const string Train = "train";
     public const string Inference = "inference";
+    public const string Gemm = "gemm";
+    public const string Epoch = "epoch";
 
     public string? Model { get; init; }
     public int? Batch { get; init; }
@@ -22,6 +24,16 @@ public sealed record BenchmarkResult(string Name, double Value, string Unit, str
     /// <summary>n of an n x n matmul.</summary>
     public int? MatrixSize { get; init; }
     public string? Precision { get; init; }
+    /// <summary>The GEMM library (<see cref="GemmKernel.Name"/>) of a gemm or matmul row, or the one a train row's fp32 layers used.</summary>
+    public string? Path { get; init; }
+    /// <summary>"m x k x n" of a gemm row.</summary>
+    public string? Dimensions { get; init; }
+    /// <summary>The Linear layers a gemm row's product belongs to.</summary>
+    public string? Layers { get; init; }
+    /// <summary>forward, input_grad or weight_grad.</summary>
+    public string? Product { get; init; }
+    /// <summary>Tokens per second (non-padding tokens of real batches) of an epoch row.</summary>
+    public double? TokensPerSecond { get; init; }
     /// <summary>The attention_probs_dropout_prob the model ran with.</summary>
     public double? AttentionDropout { get; init; }
     /// <summary>Seconds of one run of a whole operation (ingest, split, a tokenizer pass, a matmul).</summary>
@@ -30,7 +42,7 @@ public sealed record BenchmarkResult(string Name, double Value, string Unit, str
     public double? SecondsPerStep { get; init; }
     public double? ExamplesPerSecond { get; init; }
     public double? Gflops { get; init; }
-    /// <summary>Model-FLOPs utilization: <see cref="Gflops"/> over the fp32 matmul ceiling's.</summary>
+    /// <summary>Model-FLOPs utilization: <see cref="Gflops"/> over the matmul ceiling of the row's own precision and GEMM path.</summary>
     public double? Mfu { get; init; }
     /// <summary>Inference seconds per example over the fp32 training step's seconds per example.</summary>
     public double? InferenceToTrainTime { get; init; }
@@ -45,6 +57,11 @@ public sealed record BenchmarkResult(string Name, double Value, string Unit, str
         ["length"] = Length,
         ["matrix_size"] = MatrixSize,
         ["precision"] = Precision,
+        ["path"] = Path,
+        ["dimensions"] = Dimensions,
+        ["layers"] = Layers,
+        ["product"] = Product,
+        ["tokens_per_second"] = TokensPerSecond,
         ["attention_dropout"] = AttentionDropout,
         ["seconds"] = Seconds,
         ["seconds_per_step"] = SecondsPerStep,

@@ -15,6 +15,7 @@ public sealed record BenchmarkRun(BenchmarkOptions Options, int Threads, DateTim
         ["options"] = new JsonObject
         {
             ["quick"] = Options.IsQuick,
+            ["gemm_study"] = Options.GemmStudy,
             ["archive"] = Options.Archive,
             ["synthetic_reviews"] = Options.Archive is null ? 4 * Options.SyntheticReviewsPerLabel : null,
             ["models"] = new JsonArray(Options.Models.Select(m => (JsonNode)m.Name).ToArray()),

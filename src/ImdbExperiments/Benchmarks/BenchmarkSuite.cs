@@ -33,10 +33,34 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
         var scratch = Directory.CreateTempSubdirectory("imdbx-bench-");
         try
         {
-            var ceiling = MeasureCeiling(TrainingPrecision.Fp32, threads, log, cancellationToken);
-            results.Add(ceiling);
+            // Every GEMM path's fp32 ceiling; fp32 rows are measured against the path this process trains with, bf16 rows
+            // against the bf16 ceiling (bf16 products are libtorch's on every path).
+            var gemm = GemmSelection.Current;
+            log($"bench     gemm path: {Name(gemm.Path)} ({gemm.Reason}); CPU {gemm.Cpu.Describe()}");
+            var ceilings = new Dictionary<TrainingPrecision, double?>();
+            foreach (var kernel in GemmKernel.Available())
+            {
+                var row = MeasureCeiling(TrainingPrecision.Fp32, kernel, threads, log, cancellationToken);
+                results.Add(row);
+                if (kernel.Name == Name(gemm.Path))
+                    ceilings[TrainingPrecision.Fp32] = row.Gflops;
+            }
+            if (options.GemmStudy)
+            {
+                var miniLmConfig = options.Models.Any(m => m.IsPretrained) ? MiniLmPackage.ImportTo(Path.Combine(scratch.FullName, "minilm")) : null;
+                var shapes = options.Models.SelectMany(m => options.Lengths.SelectMany(l =>
+                    GemmShape.OfModel(m.Name, Configure(m.RandomConfig ?? miniLmConfig!), options.Batch, l))).ToList();
+                results.AddRange(GemmStudy.Run(shapes, GemmKernel.Available(), log, cancellationToken));
+            }
+            // Last: without AVX-512 (BF16) libtorch's bf16 matmul is a slow generic kernel, minutes for this ceiling.
             if (options.Precisions.Contains(TrainingPrecision.Bf16))
-                results.Add(MeasureCeiling(TrainingPrecision.Bf16, threads, log, cancellationToken));
+            {
+                var row = MeasureCeiling(TrainingPrecision.Bf16, GemmKernel.LibTorch, threads, log, cancellationToken);
+                results.Add(row);
+                ceilings[TrainingPrecision.Bf16] = row.Gflops;
+            }
+            if (options.GemmStudy)
+                return Finish(results, threads, started);
 
             var archive = options.Archive;
             if (archive is null)
@@ -66,6 +90,21 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
             results.Add(new(BenchmarkResult.Tokenize, texts.Length / tokenize, "reviews/s", $"{texts.Length:N0} reviews, max_length {maxLength}")
                 { Length = maxLength, Seconds = tokenize, ExamplesPerSecond = texts.Length / tokenize });
 
+            // On a real archive: what an epoch of the training split costs, batches grouped by length as training does.
+            if (options.Archive is not null)
+            {
+                foreach (var length in BenchmarkOptions.EpochLengths)
+                {
+                    foreach (var precision in options.Precisions)
+                    {
+                        log($"bench     epoch estimate minilm {options.Batch} x (up to {length}) {Name(precision)}: {split.Value.Train.Count:N0} training reviews grouped by length, 1 warm-up + {options.Steps} timed steps");
+                        var row = await MeasureEpochAsync(split.Value.Train, length, precision, miniLmFolder, vocabPath, Path.Combine(scratch.FullName, "epoch"), cancellationToken);
+                        log($"bench     {row.TokensPerSecond:N0} tokens/s, estimated epoch {row.Seconds / 60:0.0} min");
+                        results.Add(row);
+                    }
+                }
+            }
+
             var tokenFiles = new Dictionary<int, (string Train, string Validation)>();
             foreach (var length in options.Lengths)
             {
@@ -83,14 +122,14 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
                     foreach (var precision in options.Precisions)
                     {
                         log($"bench     train {model.Name} {options.Batch} x {length} {Name(precision)}: 1 warm-up + {options.Steps} timed steps");
-                        var row = MeasureTraining(model, length, precision, miniLmFolder, train, validation, Path.Combine(scratch.FullName, "run"), ceiling.Gflops, cancellationToken);
+                        var row = MeasureTraining(model, length, precision, miniLmFolder, train, validation, Path.Combine(scratch.FullName, "run"), ceilings.GetValueOrDefault(precision), cancellationToken);
                         log($"bench     {row.SecondsPerStep:0.000} s/step, {row.ExamplesPerSecond:0.0} examples/s, {row.Gflops:0.0} GFLOP/s");
                         results.Add(row);
                         if (precision == TrainingPrecision.Fp32)
                             fp32Train = row;
                     }
                     log($"bench     inference {model.Name} {options.Batch} x {length} fp32: 1 warm-up + {InferenceRepetitions} timed passes");
-                    var inference = MeasureInference(model, length, miniLmFolder, validation, ceiling.Gflops, fp32Train, cancellationToken);
+                    var inference = MeasureInference(model, length, miniLmFolder, validation, ceilings.GetValueOrDefault(TrainingPrecision.Fp32), fp32Train, cancellationToken);
                     log($"bench     {inference.ExamplesPerSecond:0.0} examples/s, {inference.Gflops:0.0} GFLOP/s");
                     results.Add(inference);
                 }
@@ -101,6 +140,11 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
             scratch.Delete(recursive: true);
         }
 
+        return Finish(results, threads, started);
+    }
+
+    BenchmarkRun Finish(List<BenchmarkResult> results, int threads, DateTimeOffset started)
+    {
         FoldPeak(ResidentMemory.PeakBytes());
         // Without /proc (Windows), the runtime's own figure: never reset there, so it is the whole run's peak.
         var overall = processPeak ?? (Process.GetCurrentProcess().PeakWorkingSet64 is > 0 and var peak ? peak : null);
@@ -109,16 +153,20 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
 
     public static string Name(TrainingPrecision precision) => precision.ToString().ToLowerInvariant();
 
-    BenchmarkResult MeasureCeiling(TrainingPrecision precision, int threads, Action<string> log, CancellationToken cancellationToken)
+    /// <summary>The bench's name of a GEMM path: mkl or openblas (as <see cref="GemmKernel.Name"/> and IMDBX_GEMM spell it).</summary>
+    public static string Name(GemmPath path) => path == GemmPath.OpenBlas ? GemmKernel.OpenBlasSgemm.Name : GemmKernel.LibTorch.Name;
+
+    BenchmarkResult MeasureCeiling(TrainingPrecision precision, GemmKernel kernel, int threads, Action<string> log, CancellationToken cancellationToken)
     {
         var n = options.MatmulSize;
         var shapes = string.Join(", ", MatmulCeiling.ModelShapes.Select(s => $"{s.M} x {s.K} x {s.N}"));
-        log($"bench     {Name(precision)} matmul ceiling: {n} x {n} and {shapes}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions} each");
+        log($"bench     {Name(precision)} matmul ceiling through {kernel.Name}: {n} x {n} and {shapes}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions} each");
         var dtype = precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var (gflops, seconds, (m, k, nn)) = MatmulCeiling.Best(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken);
+        var (gflops, seconds, (m, k, nn)) = MatmulCeiling.Best(n, dtype, BenchmarkOptions.MatmulRepetitions, cancellationToken, kernel);
+        log($"bench     {gflops:0.0} GFLOP/s ({m} x {k} x {nn})");
         return new(BenchmarkResult.Matmul, gflops, "GFLOP/s",
-            $"{threads} threads, best of {BenchmarkOptions.MatmulRepetitions}, from {m} x {k} x {nn} (of {n}^3, {shapes})")
-            { MatrixSize = n, Precision = Name(precision), Seconds = seconds, Gflops = gflops };
+            $"{kernel.Description}, {threads} threads, best of {BenchmarkOptions.MatmulRepetitions}, from {m} x {k} x {nn} (of {n}^3, {shapes})")
+            { MatrixSize = n, Precision = Name(precision), Path = kernel.Name, Seconds = seconds, Gflops = gflops };
     }
 
     /// <summary>Median seconds per optimizer step through the real Trainer, the first step (warm-up) left out.</summary>
@@ -155,9 +203,56 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
         var gflops = BenchmarkFlops.Gflops(BenchmarkFlops.TrainingPerExample(config, length) * options.Batch, seconds);
         return new(BenchmarkResult.Train, seconds, "s/step", $"attention dropout {Number(config.AttentionProbsDropoutProb)}")
         {
-            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(precision),
+            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(precision), Path = Name(GemmSelection.Current.Path),
             AttentionDropout = config.AttentionProbsDropoutProb, SecondsPerStep = seconds, ExamplesPerSecond = options.Batch / seconds,
             Gflops = gflops, Mfu = BenchmarkFlops.Utilization(gflops, ceilingGflops), PeakRssBytes = peak,
+        };
+    }
+
+    /// <summary>
+    /// Tokens per second of MiniLM training steps on the real training split at up to <paramref name="length"/> tokens,
+    /// with Hugging Face's length grouping as the Trainer applies it, and the epoch time that gives: all the split's
+    /// tokens over that rate. The timed steps are the plan's batches 1..steps (batch 0, the longest, is the warm-up).
+    /// </summary>
+    async Task<BenchmarkResult> MeasureEpochAsync(IReadOnlyList<Review> reviews, int length, TrainingPrecision precision, string miniLmFolder,
+        string vocabPath, string folder, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        var encoder = WordPieceEncoder.Load(vocabPath, new WordPieceEncoderOptions { MaxLength = length, StripHtml = true, Truncation = Text.TruncationMode.HeadPlusTail });
+        var encoded = encoder.EncodeAll(reviews.Select(r => r.Text).ToArray(), cancellationToken: cancellationToken);
+        var trainPath = Path.Combine(folder, "train.tokens");
+        await TokenFileWriter.WriteAsync(trainPath, encoded, reviews.Select(r => (byte)r.Label).ToArray(), reviews.Select(r => r.Id).ToArray(),
+            TokenFileMetadata.From(encoder), cancellationToken);
+        var lengths = Enumerable.Range(0, encoded.Count).Select(encoded.Length).ToArray();
+        var plan = BatchPlan.TrainingBatches(lengths, options.Batch, 1, true, ModelSeed, 0);
+        var validationPath = await WriteRandomTokensAsync(Path.Combine(folder, "validation.tokens"), options.Batch, 8, encoder, cancellationToken);
+
+        var times = new List<double>();
+        using (var model = CreateModel(BenchmarkModel.MiniLm, miniLmFolder))
+        using (var train = TokenFile.Open(trainPath))
+        using (var validation = TokenFile.Open(validationPath))
+        {
+            var spec = new TrainingSpec
+            {
+                MaxSteps = options.Steps + 1, BatchSize = options.Batch, EvalBatchSize = options.Batch, Precision = precision,
+                Threads = options.Threads, CheckpointEvery = 1_000_000, GroupByLength = true, LogEvery = 1,
+            };
+            var clock = Stopwatch.StartNew();
+            var callbacks = new TrainingCallbacks { Step = _ => { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); } };
+            new Trainer(spec, ModelSeed).Train(model, train, validation, Path.Combine(folder, "run"),
+                new ModelExport(vocabPath, true), callbacks, cancellationToken);
+        }
+        Directory.Delete(folder, recursive: true);
+
+        var timedTokens = plan.Skip(1).Take(times.Count - 1).Sum(batch => batch.Sum(i => (long)lengths[i]));
+        var tokensPerSecond = timedTokens / times.Skip(1).Sum();
+        var epochSeconds = encoded.TotalTokens / tokensPerSecond;
+        var padded = plan.Sum(batch => (long)batch.Length * batch.Max(i => lengths[i]));
+        return new(BenchmarkResult.Epoch, epochSeconds / 60, "min/epoch",
+            $"{reviews.Count:N0} reviews, {encoded.TotalTokens:N0} tokens ({(double)padded / encoded.TotalTokens:0.00} x padded), head+tail, grouped by length, from {times.Count - 1} steps")
+        {
+            Model = BenchmarkModel.MiniLm.Name, Batch = options.Batch, Length = length, Precision = Name(precision), Path = Name(GemmSelection.Current.Path),
+            Seconds = epochSeconds, TokensPerSecond = tokensPerSecond, SecondsPerStep = times.Skip(1).Sum() / (times.Count - 1),
         };
     }
 
@@ -185,7 +280,7 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
         return new(BenchmarkResult.Inference, count / seconds, "examples/s",
             ratio is { } r ? $"{r:0.00} x fp32 train time/example" : "no fp32 train row to compare")
         {
-            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(TrainingPrecision.Fp32),
+            Model = benchmarkModel.Name, Batch = options.Batch, Length = length, Precision = Name(TrainingPrecision.Fp32), Path = Name(GemmSelection.Current.Path),
             AttentionDropout = config.AttentionProbsDropoutProb, SecondsPerStep = seconds * options.Batch / count, ExamplesPerSecond = count / seconds,
             Gflops = gflops, Mfu = BenchmarkFlops.Utilization(gflops, ceilingGflops), InferenceToTrainTime = ratio, PeakRssBytes = peak,
         };

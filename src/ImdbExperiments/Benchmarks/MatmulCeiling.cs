@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using static TorchSharp.torch;
 
 namespace ImdbExperiments.Benchmarks;
@@ -17,13 +16,15 @@ public static class MatmulCeiling
     /// </summary>
     public static readonly IReadOnlyList<(int M, int K, int N)> ModelShapes = [(2048, 768, 3072), (4096, 384, 1536)];
 
-    /// <summary>The best GFLOP/s over the square n x n product and <see cref="ModelShapes"/>, with the shape and time that gave it.</summary>
-    public static (double Gflops, double Seconds, (int M, int K, int N) Shape) Best(int n, ScalarType dtype, int repetitions, CancellationToken cancellationToken)
+    /// <summary>The best GFLOP/s over the square n x n product and <see cref="ModelShapes"/> through <paramref name="kernel"/>
+    /// (libtorch's matmul when null), with the shape and time that gave it.</summary>
+    public static (double Gflops, double Seconds, (int M, int K, int N) Shape) Best(int n, ScalarType dtype, int repetitions, CancellationToken cancellationToken,
+        GemmKernel? kernel = null)
     {
         var best = (Gflops: 0.0, Seconds: double.NaN, Shape: (n, n, n));
         foreach (var shape in ModelShapes.Prepend((M: n, K: n, N: n)))
         {
-            var seconds = BestSeconds(shape, dtype, repetitions, cancellationToken);
+            var seconds = BestSeconds(shape, dtype, repetitions, cancellationToken, kernel);
             var gflops = 2.0 * shape.M * shape.K * shape.N / seconds / 1e9;
             if (gflops > best.Gflops)
                 best = (gflops, seconds, shape);
@@ -36,22 +37,9 @@ public static class MatmulCeiling
     /// warm-up product. A ceiling is what the machine can do, so the best time, not the median: a slow repetition
     /// (another process, a page fault) would lower the ceiling and flatter every utilization measured against it.
     /// </summary>
-    public static double BestSeconds((int M, int K, int N) shape, ScalarType dtype, int repetitions, CancellationToken cancellationToken)
+    public static double BestSeconds((int M, int K, int N) shape, ScalarType dtype, int repetitions, CancellationToken cancellationToken, GemmKernel? kernel = null)
     {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        using var generator = new Generator(1);
-        var a = randn(shape.M, shape.K, generator: generator).to(dtype);  // (m, k)
-        var b = randn(shape.K, shape.N, generator: generator).to(dtype);  // (k, n)
-        mm(a, b).Dispose();  // warm-up: allocation, thread pool, kernel choice
-        var times = new double[repetitions];
-        for (var i = 0; i < repetitions; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var clock = Stopwatch.StartNew();
-            mm(a, b).Dispose();
-            times[i] = clock.Elapsed.TotalSeconds;
-        }
-        return times.Min();
+        var gemm = new GemmShape("ceiling", 0, 0, "square and model shapes", "forward", shape.M, shape.K, shape.N, false, false);
+        return GemmStudy.Measure(gemm, [kernel ?? GemmKernel.LibTorch], dtype, repetitions, cancellationToken)[0];
     }
 }

@@ -71,7 +71,7 @@ public sealed class BertForSequenceClassification : Module<Tensor, Tensor, Tenso
     {
         using var scope = NewDisposeScope();
         var (_, pooled) = bert.call(inputIds, attentionMask, tokenTypeIds);   // (B, H)
-        return classifier.call(dropout.call(pooled)).MoveToOuterDisposeScope(); // (B, num_labels)
+        return BlasLinear.Forward(classifier, dropout.call(pooled)).MoveToOuterDisposeScope(); // (B, num_labels)
     }
 
     /// <summary>forward with all-zero token type ids (single-sentence input).</summary>

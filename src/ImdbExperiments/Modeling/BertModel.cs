@@ -73,9 +73,9 @@ internal sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor mask)
     {
         var (batch, length) = (hidden.shape[0], hidden.shape[1]);
-        var q = SplitHeads(query.call(hidden), batch, length);   // (B, N, T, D)
-        var k = SplitHeads(key.call(hidden), batch, length);     // (B, N, T, D)
-        var v = SplitHeads(value.call(hidden), batch, length);   // (B, N, T, D)
+        var q = SplitHeads(BlasLinear.Forward(query, hidden), batch, length);   // (B, N, T, D)
+        var k = SplitHeads(BlasLinear.Forward(key, hidden), batch, length);     // (B, N, T, D)
+        var v = SplitHeads(BlasLinear.Forward(value, hidden), batch, length);   // (B, N, T, D)
         // softmax(q k^T / sqrt(D) + mask) v, dropout on the probabilities while training.
         Tensor context;                                                                                     // (B, N, T, D)
         if (training && _dropout > 0 && hidden.device.type == DeviceType.CPU)
@@ -118,7 +118,7 @@ internal sealed class BertSelfOutput : Module<Tensor, Tensor, Tensor>
     /// <param name="hidden">(B, T, H) attention output</param>
     /// <param name="residual">(B, T, H) the attention block's input</param>
     public override Tensor forward(Tensor hidden, Tensor residual) =>
-        LayerNorm.call(dropout.call(dense.call(hidden)) + residual);
+        LayerNorm.call(dropout.call(BlasLinear.Forward(dense, hidden)) + residual);
 }
 
 internal sealed class BertAttention : Module<Tensor, Tensor, Tensor>
@@ -151,7 +151,7 @@ internal sealed class BertIntermediate : Module<Tensor, Tensor>
 
     /// <param name="hidden">(B, T, H)</param>
     /// <returns>(B, T, I), through the exact (erf) GELU</returns>
-    public override Tensor forward(Tensor hidden) => functional.gelu(dense.call(hidden));
+    public override Tensor forward(Tensor hidden) => functional.gelu(BlasLinear.Forward(dense, hidden));
 }
 
 internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
@@ -172,7 +172,7 @@ internal sealed class BertOutput : Module<Tensor, Tensor, Tensor>
     /// <param name="residual">(B, T, H) the feed-forward block's input</param>
     /// <returns>(B, T, H)</returns>
     public override Tensor forward(Tensor hidden, Tensor residual) =>
-        LayerNorm.call(dropout.call(dense.call(hidden)) + residual);
+        LayerNorm.call(dropout.call(BlasLinear.Forward(dense, hidden)) + residual);
 }
 
 /// <summary>One transformer block: attention, then the feed-forward network, each with residual and LayerNorm.</summary>
@@ -235,7 +235,7 @@ internal sealed class BertPooler : Module<Tensor, Tensor>
 
     /// <param name="hidden">(B, T, H)</param>
     /// <returns>(B, H)</returns>
-    public override Tensor forward(Tensor hidden) => tanh(dense.call(hidden.select(1, 0)));
+    public override Tensor forward(Tensor hidden) => tanh(BlasLinear.Forward(dense, hidden.select(1, 0)));
 }
 
 /// <summary>

@@ -27,6 +27,7 @@ public static class RunEnvironment
             ["host"] = Environment.MachineName,
             ["processors"] = Environment.ProcessorCount,
             ["malloc"] = Training.NativeMemory.Retaining ? "retain" : "system",
+            ["gemm"] = Modeling.GemmSelection.Current.ToJson(),
         };
     }
 

@@ -24,6 +24,7 @@ public static class TrainingDevices
         var count = threads ?? Environment.ProcessorCount;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count, "training.threads");
         set_num_threads(count);
+        Modeling.OpenBlas.SetThreads(count);  // its own pool: the same count, so an OpenBLAS GEMM path uses what libtorch would
         return count;
     }
 

@@ -7,7 +7,7 @@ public sealed class BenchmarkRunTests
 {
     internal static readonly string[] ResultFields =
     [
-        "name", "model", "batch", "length", "matrix_size", "precision", "attention_dropout", "seconds", "seconds_per_step",
+        "name", "model", "batch", "length", "matrix_size", "precision", "path", "dimensions", "layers", "product", "tokens_per_second", "attention_dropout", "seconds", "seconds_per_step",
         "examples_per_second", "gflops", "mfu", "inference_to_train_time", "peak_rss_bytes", "value", "unit", "detail",
     ];
 
