@@ -29,6 +29,7 @@ root.Subcommands.Add(SweepCommands.Create());
 root.Subcommands.Add(ReportCommands.Compare());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(MemoryBenchCommand.Create());
 root.Subcommands.Add(SearchBenchCommand.Create());
 root.Subcommands.Add(CacheCommands.Clean());
 root.Subcommands.Add(CacheCommands.Cache());
