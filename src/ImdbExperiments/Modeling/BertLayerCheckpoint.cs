@@ -25,7 +25,8 @@ internal sealed class BertLayerCheckpoint : autograd.SingleTensorFunction<BertLa
         var hidden = (Tensor)vars[1];
         var mask = (Tensor)vars[2];
         ctx.save_data("layer", layer);
-        ctx.save_data("rng", get_rng_state().DetachFromDisposeScope());
+        using (var rng = get_rng_state())
+            ctx.save_data("rng", rng.bytes.ToArray());   // TorchSharp keeps tensors only through save_for_backward
         ctx.save_for_backward([hidden, mask]);
         using var _ = no_grad();
         return layer.call(hidden, mask);
@@ -34,7 +35,7 @@ internal sealed class BertLayerCheckpoint : autograd.SingleTensorFunction<BertLa
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         var layer = (BertLayer)ctx.get_data("layer");
-        using var stashed = (Tensor)ctx.get_data("rng");
+        using var stashed = tensor((byte[])ctx.get_data("rng"), ScalarType.Byte);
         var saved = ctx.get_saved_variables();
         Tensor inputGrad;
         using (var scope = NewDisposeScope())
