@@ -21,7 +21,7 @@ public sealed class NativeMemoryTests
         Assert.Equal(OperatingSystem.IsLinux(), before is not null);
         if (before is null)
             return;
-        var block = System.Runtime.InteropServices.NativeMemory.Alloc(256 << 20);
+        var block = System.Runtime.InteropServices.Marshal.AllocHGlobal(256 << 20);   // malloc on Unix
         try
         {
             // Half the block is the margin for what tests running alongside free meanwhile.
@@ -29,7 +29,7 @@ public sealed class NativeMemoryTests
         }
         finally
         {
-            System.Runtime.InteropServices.NativeMemory.Free(block);
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(block);
         }
     }
 
