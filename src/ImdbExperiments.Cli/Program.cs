@@ -31,6 +31,7 @@ root.Subcommands.Add(SweepCommands.Create());
 root.Subcommands.Add(ReportCommands.Compare());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(MemoryBenchCommand.Create());
 root.Subcommands.Add(SearchBenchCommand.Create());
 root.Subcommands.Add(InferenceBenchCommands.Inference());
 root.Subcommands.Add(InferenceBenchCommands.Serve());

@@ -38,15 +38,32 @@ public static class ResidentMemory
         }
     }
 
+    /// <summary>The resident size in bytes now (VmRSS); null without /proc.</summary>
+    public static long? CurrentBytes()
+    {
+        try
+        {
+            return ParseStatusBytes(File.ReadAllText(StatusPath), "VmRSS:");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>VmHWM of a /proc/[pid]/status text ("VmHWM:\t  123456 kB") in bytes; null when the line is missing or malformed.</summary>
-    public static long? ParsePeakBytes(string status)
+    public static long? ParsePeakBytes(string status) => ParseStatusBytes(status, "VmHWM:");
+
+    /// <summary>A "Field:\t  123456 kB" line of a /proc/[pid]/status text in bytes; null when missing or malformed.</summary>
+    public static long? ParseStatusBytes(string status, string field)
     {
         foreach (var line in status.Split('\n'))
         {
-            if (!line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (!line.StartsWith(field, StringComparison.Ordinal))
                 continue;
-            var parts = line["VmHWM:".Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            var parts = line[field.Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             return parts is [var number, "kB"] && long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var kilobytes)
+                && kilobytes <= long.MaxValue / 1024
                 ? kilobytes * 1024
                 : null;
         }

@@ -6,7 +6,8 @@ namespace ImdbExperiments.Modeling;
 
 /// <summary>
 /// Inverted dropout as torch.nn.Dropout, but on the CPU with <see cref="DropoutMask"/>'s parallel hashed mask instead of
-/// libtorch's serial Bernoulli sampler (about 4x faster on 2 threads); on CUDA it is libtorch's dropout. Identity when
+/// libtorch's serial Bernoulli sampler (about 4x faster on 2 threads), keeping only the mask's seed for backward
+/// (<see cref="SeededDropout"/>); on CUDA it is libtorch's dropout. Identity when
 /// evaluating or when p is 0.
 /// </summary>
 internal sealed class BertDropout(double p) : Module<Tensor, Tensor>(nameof(BertDropout))
@@ -20,7 +21,6 @@ internal sealed class BertDropout(double p) : Module<Tensor, Tensor>(nameof(Bert
             return input;
         if (input.device.type != DeviceType.CPU)
             return functional.dropout(input, P, training: true);
-        using var mask = DropoutMask.Create(input.shape, P);
-        return input.dtype == ScalarType.Float32 ? input.mul(mask) : input.mul(mask.to(input.dtype));
+        return SeededDropout.Apply(input, P);
     }
 }

@@ -31,6 +31,13 @@ public sealed class BertForSequenceClassification : Module<Tensor, Tensor, Tenso
     /// <summary>The encoder, for callers that want hidden states.</summary>
     public BertModel Bert => bert;
 
+    /// <summary>See <see cref="BertModel.GradientCheckpointing"/>.</summary>
+    public bool GradientCheckpointing
+    {
+        get => bert.GradientCheckpointing;
+        set => bert.GradientCheckpointing = value;
+    }
+
     /// <summary>A model with Hugging Face's initialization (normal(0, initializer_range) weights, zero biases,
     /// LayerNorm 1/0, zero padding embedding), drawn from <paramref name="seed"/> alone.</summary>
     public static BertForSequenceClassification CreateRandom(BertConfig config, long seed)

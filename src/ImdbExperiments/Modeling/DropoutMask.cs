@@ -33,14 +33,19 @@ public static class DropoutMask
     {
         if (p is <= 0 or >= 1 || double.IsNaN(p))
             throw new ArgumentOutOfRangeException(nameof(p), p, "A dropout mask needs 0 < p < 1.");
-        var seed = DrawSeed();
+        return Create(shape, p, DrawSeed());
+    }
+
+    /// <summary>The mask of <paramref name="seed"/>: the same seed gives the same mask, so a backward can draw it again instead of keeping it.</summary>
+    internal static Tensor Create(long[] shape, double p, ulong seed)
+    {
         var mask = empty(shape, ScalarType.Float32);
         Fill(mask, seed, p);
         return mask;
     }
 
     /// <summary>Two 31-bit draws of libtorch's global CPU generator, one per half of the seed.</summary>
-    private static ulong DrawSeed()
+    internal static ulong DrawSeed()
     {
         using var draw = randint(0, int.MaxValue, [2], dtype: ScalarType.Int64);
         var halves = draw.data<long>();

@@ -72,6 +72,9 @@ public sealed record TrainingSpec
     [SpecKey("precision"), SpecDoc("Floating-point precision of training.")]
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 
+    [SpecKey("gradient_checkpointing"), SpecDoc("Recompute each encoder layer's activations in backward (Hugging Face's gradient_checkpointing_enable()): the same gradients, less memory, about a third more time.")]
+    public bool GradientCheckpointing { get; init; }
+
     [SpecKey("threads"), SpecRange(Min = 1, Max = 1024), SpecDoc("CPU threads for libtorch; null = all cores.")]
     public int? Threads { get; init; }
 }

@@ -44,7 +44,8 @@ internal sealed class Bf16ComputeCopy : IDisposable
             compute.copy_(master);
     }
 
-    /// <summary>Moves the copy's gradients into the master's (as fp32) and zeroes the copy's.</summary>
+    /// <summary>Moves the copy's gradients into the master's (as fp32) and drops the copy's (they would hold half a model's
+    /// worth of memory through the next forward).</summary>
     public void MoveGradients()
     {
         using var _ = no_grad();
@@ -61,8 +62,8 @@ internal sealed class Bf16ComputeCopy : IDisposable
             }
             else
                 masterGrad.copy_(grad);
-            grad.zero_();
         }
+        Model.zero_grad(set_to_none: true);
     }
 
     public void Dispose() => Model.Dispose();

@@ -52,6 +52,57 @@ public static class NativeMemory
         return Retaining;
     }
 
+    /// <summary>
+    /// glibc's own account of the native heap (mallinfo2, glibc 2.33+, every arena): bytes handed out to the process
+    /// (libtorch's tensors among them) and bytes free but kept; null elsewhere than glibc.
+    /// </summary>
+    public static NativeHeap? Heap()
+    {
+        if (!OperatingSystem.IsLinux())
+            return null;
+        try
+        {
+            var info = mallinfo2();
+            return new NativeHeap(checked((long)(info.uordblks + info.hblkhd)), checked((long)info.fordblks));
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>glibc's malloc_trim(0): gives free heap pages back to the kernel; false where it did nothing or is not glibc.</summary>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        try
+        {
+            return malloc_trim(0) == 1;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int mallopt(int parameter, int value);
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallInfo2 mallinfo2();
+
+    // glibc's struct mallinfo2: ten size_t fields, in this order.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo2
+    {
+        public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+    }
 }
+
+/// <param name="InUseBytes">allocated and not freed (heap chunks in use plus mmapped blocks)</param>
+/// <param name="FreeBytes">freed but kept in the heap for reuse</param>
+public sealed record NativeHeap(long InUseBytes, long FreeBytes);

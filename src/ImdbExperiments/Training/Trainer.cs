@@ -66,9 +66,14 @@ public sealed class Trainer(TrainingSpec spec, int seed)
         RemoveTemporaryFolders(runFolder);
         TrainingDevices.ApplyThreads(Spec.Threads);
         var device = TrainingDevices.Resolve(Spec.Device);
+        // TorchSharp reads and restores only the CPU generator, so a recomputed layer would draw other CUDA dropout masks.
+        if (Spec.GradientCheckpointing && device.type != DeviceType.CPU && (model.Config.HiddenDropoutProb > 0 || model.Config.AttentionProbsDropoutProb > 0))
+            throw new ArgumentException($"training.gradient_checkpointing is true on {device.type}: allowed on the CPU, or with model.hidden_dropout_prob " +
+                "and model.attention_probs_dropout_prob both 0 (the CUDA generator cannot be replayed, so recomputed dropout masks would differ).");
         model.to(device);
         using var bf16 = Spec.Precision == TrainingPrecision.Bf16 ? Bf16ComputeCopy.Create(model, device) : null;
         var compute = bf16?.Model ?? model;
+        compute.GradientCheckpointing = Spec.GradientCheckpointing;
         using var optimizer = CreateOptimizer(model);
         var parameters = model.parameters().ToArray();
 
@@ -143,22 +148,12 @@ public sealed class Trainer(TrainingSpec spec, int seed)
             var stepExamples = 0;
             for (var b = groupStart; b < groupEnd; b++)
             {
-                using var scope = NewDisposeScope();
                 using var batch = TokenBatch.Create(train, batches![b], model.Config.PadTokenId, device);
-                var logits = compute.call(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds).to(ScalarType.Float32); // (B, 2)
-                var loss = nn.functional.cross_entropy(logits, batch.Labels);
-                loss.div(groupEnd - groupStart).backward();
-                stepLoss += loss.item<float>() / (double)(groupEnd - groupStart);
+                stepLoss += TrainingStep.Backward(compute, batch, groupEnd - groupStart) / (double)(groupEnd - groupStart);
                 stepExamples += batch.Count;
             }
-            bf16?.MoveGradients();
-            var gradNorm = nn.utils.clip_grad_norm_(parameters, Spec.MaxGradNorm ?? double.PositiveInfinity);
             var learningRate = Spec.LearningRate * schedule.Factor(state.Step);
-            foreach (var group in optimizer.ParamGroups)
-                group.LearningRate = learningRate;
-            optimizer.step();
-            optimizer.zero_grad();
-            bf16?.CopyWeights();
+            var gradNorm = TrainingStep.Update(model, bf16, optimizer, parameters, Spec.MaxGradNorm, learningRate);
 
             state.Step++;
             var epoch = state.Epoch + (double)groupEnd / batchesPerEpoch;
@@ -257,7 +252,7 @@ public sealed class Trainer(TrainingSpec spec, int seed)
     }
 
     /// <summary>AdamW with two groups, as Hugging Face's Trainer: no weight decay for biases and LayerNorm weights.</summary>
-    private AdamW CreateOptimizer(BertForSequenceClassification model)
+    internal AdamW CreateOptimizer(BertForSequenceClassification model)
     {
         var named = model.named_parameters().ToArray();
         static bool NoDecay(string name) => name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("LayerNorm.", StringComparison.Ordinal);

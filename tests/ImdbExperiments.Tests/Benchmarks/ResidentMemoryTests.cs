@@ -12,6 +12,15 @@ public sealed class ResidentMemoryTests
         Assert.Equal(123_456L * 1024, ResidentMemory.ParsePeakBytes(status));
     }
 
+    [Fact]
+    public void StatusBytes_ReadTheNamedField_AndRefuseAnOverflowingOne()
+    {
+        const string status = "VmHWM:\t  123456 kB\nVmRSS:\t  100000 kB\n";
+
+        Assert.Equal(100_000L * 1024, ResidentMemory.ParseStatusBytes(status, "VmRSS:"));
+        Assert.Null(ResidentMemory.ParseStatusBytes("VmRSS:\t 9223372036854775807 kB\n", "VmRSS:"));
+    }
+
     [Theory]
     [InlineData("Name:\timdbx\nVmRSS:\t  100000 kB\n")]
     [InlineData("VmHWM:\t  lots kB\n")]

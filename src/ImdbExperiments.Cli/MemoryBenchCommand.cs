@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ImdbExperiments.Benchmarks;
+using ImdbExperiments.Specs;
+using Spectre.Console;
+
+namespace ImdbExperiments.Cli;
+
+/// <summary>
+/// <c>imdbx memory-bench</c>: where one training step's memory goes (<see cref="TrainingMemoryProbe"/>), phase by phase,
+/// as a table and JSON. One shape per process, since a process keeps the heap it grew.
+/// </summary>
+static class MemoryBenchCommand
+{
+    public static Command Create()
+    {
+        var defaults = new MemoryProbeOptions();
+        var model = new Option<string?>("--model") { Description = $"The shape, random-init: {BenchmarkArguments.KnownModelNames} (default: {defaults.Model.Name})." };
+        var length = new Option<int?>("--length") { Description = $"Tokens per example (default: {defaults.Length})." };
+        var batch = new Option<int?>("--batch") { Description = $"Examples per step (default: {defaults.Batch})." };
+        var precision = new Option<string?>("--precision") { Description = "fp32 or bf16 (default: fp32)." };
+        var steps = new Option<int?>("--steps") { Description = $"Optimizer steps (default: {defaults.Steps})." };
+        var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each layer's activations in backward (training.gradient_checkpointing)." };
+        var trim = new Option<bool>("--trim") { Description = "Call glibc's malloc_trim(0) after each step." };
+        var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
+        var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/memory-<yyyy-MM-dd-HHmmss>.json, UTC)." };
+        var command = new Command("memory-bench", "Measure where a training step's memory goes on this machine; print a table and write JSON.")
+        {
+            model, length, batch, precision, steps, checkpointing, trim, threads, output, CommonOptions.Artifacts,
+        };
+        command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
+        {
+            var options = defaults with
+            {
+                Model = result.GetValue(model) is { } m ? Single(BenchmarkArguments.Models(m), "--model") : defaults.Model,
+                Length = result.GetValue(length) ?? defaults.Length,
+                Batch = result.GetValue(batch) ?? defaults.Batch,
+                Precision = result.GetValue(precision) is { } p ? Single(BenchmarkArguments.Precisions(p), "--precision") : defaults.Precision,
+                Steps = result.GetValue(steps) ?? defaults.Steps,
+                GradientCheckpointing = result.GetValue(checkpointing),
+                TrimBetweenSteps = result.GetValue(trim),
+                Threads = result.GetValue(threads),
+            };
+            var started = DateTimeOffset.UtcNow;
+            var probe = TrainingMemoryProbe.Run(options, cancellationToken);
+
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            if (Console.IsOutputRedirected) console.Profile.Width = 200;
+            var table = new Table().Title($"imdbx memory-bench: {options.Model.Name} {options.Batch} x {options.Length} {BenchmarkSuite.Name(options.Precision)}" +
+                    (options.GradientCheckpointing ? ", gradient checkpointing" : ""))
+                .AddColumn("phase").AddColumn(new TableColumn("tensors MB").RightAligned()).AddColumn(new TableColumn("heap in use MB").RightAligned())
+                .AddColumn(new TableColumn("heap free MB").RightAligned()).AddColumn(new TableColumn("RSS MB").RightAligned())
+                .AddColumn(new TableColumn("peak RSS MB").RightAligned()).AddColumn("note");
+            foreach (var phase in probe.Phases)
+                table.AddRow(Markup.Escape(phase.Name), TrainingMemoryProbe.Megabytes(phase.TensorBytes), TrainingMemoryProbe.Megabytes(phase.InUseBytes),
+                    TrainingMemoryProbe.Megabytes(phase.FreeHeapBytes), TrainingMemoryProbe.Megabytes(phase.ResidentBytes),
+                    TrainingMemoryProbe.Megabytes(phase.PeakResidentBytes), Markup.Escape(phase.Note));
+            console.Write(table);
+            Console.WriteLine($"memory    step peak RSS {TrainingMemoryProbe.Megabytes(probe.StepPeakBytes)} MB, " +
+                $"{probe.SecondsPerStep.ToString("0.000", CultureInfo.InvariantCulture)} s/step, freed memory {(probe.Retaining ? "retained (IMDBX_MALLOC=retain)" : "given back (glibc's defaults)")}");
+
+            var path = Path.GetFullPath(result.GetValue(output) ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "bench",
+                $"memory-{started.UtcDateTime.ToString("yyyy-MM-dd-HHmmss", CultureInfo.InvariantCulture)}.json"));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var json = probe.ToJson();
+            json["created_utc"] = started.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+            await File.WriteAllTextAsync(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", cancellationToken);
+            Console.WriteLine($"memory    {Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    static T Single<T>(IReadOnlyList<T> items, string option) => items.Count == 1
+        ? items[0]
+        : throw new ArgumentException($"{option} takes one value, not {items.Count}: the probe measures one shape per process.");
+}
