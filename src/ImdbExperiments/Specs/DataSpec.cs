@@ -74,6 +74,9 @@ public sealed record DataSpec
     [SpecKey("synthetic"), SpecDoc("Generated reviews, used when source is synthetic.")]
     public SyntheticSpec Synthetic { get; init; } = new();
 
+    [SpecKey("target"), SpecDoc("label: the review's sentiment (negative, positive); rating: its star rating as 8 classes (1-4, 7-10), for source imdb or synthetic.")]
+    public DataTarget Target { get; init; } = DataTarget.Label;
+
     [SpecKey("split_method")]
     [SpecDoc("stratified: seeded per-label split (stratify applies); datasets: the rows Hugging Face datasets' train_test_split(test_size=validation_fraction, seed=seed) picks, over the train reviews in canonical order.")]
     public SplitMethod SplitMethod { get; init; } = SplitMethod.Stratified;
