@@ -21,7 +21,7 @@ public sealed record DataSpec
     public string TextColumn { get; init; } = "text";
 
     [SpecKey("label_column"), SpecPattern(TableFilesSpec.ColumnName, TableFilesSpec.ColumnNameDescription)]
-    [SpecDoc("Column holding the label: integers or strings; exactly two distinct labels, mapped to 0/1 in sorted order.")]
+    [SpecDoc("Column holding the label: integers or strings; 2 to 256 distinct labels, class ids in sorted order (integers numerically, strings ordinally).")]
     public string LabelColumn { get; init; } = "label";
 
     [SpecKey("id_column"), SpecPattern(TableFilesSpec.ColumnName, TableFilesSpec.ColumnNameDescription)]

@@ -54,7 +54,12 @@ public sealed class TrainStage : Stage
             ClassifierDropout = spec.Model.ClassifierDropout ?? checkpoint.Config.ClassifierDropout,
         };
         using var model = new BertForSequenceClassification(config);
-        var load = model.LoadWeights(checkpoint.Weights, spec.Seed, checkpoint.WeightsPath);
+        // A head trained for another label count cannot serve this data: it starts afresh from the seed, as transformers'
+        // from_pretrained(ignore_mismatched_sizes=True) does, instead of failing on its shape.
+        var weights = checkpoint.Config.NumLabels == labels.Count
+            ? checkpoint.Weights
+            : checkpoint.Weights.Where(p => !p.Key.StartsWith("classifier.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var load = model.LoadWeights(weights, spec.Seed, checkpoint.WeightsPath);
         if (load.HeadInitialized) context.Log.WriteLine($"train     {load.Summary()}");
 
         using var train = TokenFile.Open(upstream["tokenize"].PathOf(TokenizeStage.FileName("train")));
