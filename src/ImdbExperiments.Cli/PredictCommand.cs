@@ -42,12 +42,21 @@ static class PredictCommand
             {
                 var p = predictions[i];
                 Console.WriteLine(json
-                    ? new JsonObject { ["text"] = inputs[i], ["label"] = p.Label, ["score"] = p.Score }.ToJsonString()
+                    ? new JsonObject { ["text"] = inputs[i], ["label"] = p.Label, ["score"] = p.Score, ["probabilities"] = Probabilities(predictor.Labels, p) }.ToJsonString()
                     : string.Create(CultureInfo.InvariantCulture, $"{p.Label,-9} {p.Score:0.0000}  {Preview(inputs[i])}"));
             }
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Every class's probability by its id2label name, as the scoring server answers.</summary>
+    static JsonObject Probabilities(IReadOnlyList<string> labels, SentimentPrediction p)
+    {
+        var probabilities = new JsonObject();
+        for (var k = 0; k < p.Probabilities.Count && k < labels.Count; k++)
+            probabilities[labels[k]] = p.Probabilities[k];
+        return probabilities;
     }
 
     static string Preview(string text) => text.Length <= 70 ? text : text[..67] + "...";

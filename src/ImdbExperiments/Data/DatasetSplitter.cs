@@ -8,18 +8,17 @@ namespace ImdbExperiments.Data;
 /// <remarks>
 /// Algorithm. Each pool is sorted canonically (label, numeric id), then shuffled with Fisher-Yates by its own
 /// <see cref="DeterministicRandom"/> stream of the seed: stream 0 = train negatives (all of train when not stratified),
-/// 1 = train positives, 2 = test negatives (all of test when not stratified), 3 = test positives.
+/// 1 = train positives, 2 = test negatives (all of test when not stratified), 3 = test positives; with more than two
+/// classes, class c &gt;= 2 has stream 4 + 2(c - 2) in train and the next one in test, so two-class splits stay as they were.
 /// Validation takes the first round(fraction * n) of each shuffled train pool (half away from zero), train the rest.
 /// A limit keeps the first k of each shuffled pool, with k per label allocated in proportion to the pool's label counts
-/// (largest remainder; ties go to the negative label), so a balanced pool stays balanced within one review.
+/// (largest remainder; ties go to the lower class id, the negative label), so a balanced pool stays balanced within one review.
 /// Limits never change which reviews the other splits get. Each split is returned in canonical order.
 /// <see cref="SplitMethod.Datasets"/> picks train and validation as <see cref="DatasetsTrainTestSplit"/> describes; test
 /// is the same as above.
 /// </remarks>
 public static class DatasetSplitter
 {
-    private const int TrainNegativeStream = 0;
-    private const int TestNegativeStream = 2;
 
     public static SplitResult Split(IReadOnlyList<Review> reviews, SplitOptions options)
     {
@@ -29,8 +28,9 @@ public static class DatasetSplitter
 
         var canonical = ReviewNames.Canonical(reviews);
         CheckUniqueIds(canonical);
-        var trainPools = Pools(canonical, ReviewSplit.Train, options, TrainNegativeStream);
-        var testPools = Pools(canonical, ReviewSplit.Test, options, TestNegativeStream);
+        var classes = canonical.Length == 0 ? 2 : Math.Max(2, canonical.Max(r => r.Label) + 1);
+        var trainPools = Pools(canonical, ReviewSplit.Train, options, classes);
+        var testPools = Pools(canonical, ReviewSplit.Test, options, classes);
         int trainTotal = trainPools.Sum(p => p.Length);
         int testTotal = testPools.Sum(p => p.Length);
         if (trainTotal == 0 || testTotal == 0)
@@ -107,20 +107,24 @@ public static class DatasetSplitter
         }
     }
 
-    /// <summary>The split's reviews, one pool per label (or one pool when not stratified), each shuffled by its stream.</summary>
-    private static List<Review[]> Pools(Review[] canonical, ReviewSplit split, SplitOptions options, int firstStream)
+    /// <summary>The split's reviews, one pool per class id (or one pool when not stratified), each shuffled by its stream.</summary>
+    private static List<Review[]> Pools(Review[] canonical, ReviewSplit split, SplitOptions options, int classes)
     {
-        var ofSplit = canonical.Where(r => r.Split == split);
+        var ofSplit = canonical.Where(r => r.Split == split).ToArray();
         var pools = options.Stratify
-            ? [ofSplit.Where(r => r.Label == Review.Negative).ToArray(), ofSplit.Where(r => r.Label == Review.Positive).ToArray()]
-            : new List<Review[]> { ofSplit.ToArray() };
+            ? [.. Enumerable.Range(0, classes).Select(label => ofSplit.Where(r => r.Label == label).ToArray())]
+            : new List<Review[]> { ofSplit };
         for (int i = 0; i < pools.Count; i++)
         {
-            new DeterministicRandom(options.Seed, firstStream + i).Shuffle(pools[i]);
+            new DeterministicRandom(options.Seed, Stream(split, i)).Shuffle(pools[i]);
         }
 
         return pools;
     }
+
+    /// <summary>Classes 0 and 1 keep streams 0 and 1 (train), 2 and 3 (test); class c &gt;= 2 takes 4 + 2(c - 2), then + 1 for test.</summary>
+    private static int Stream(ReviewSplit split, int pool) =>
+        pool < 2 ? (split == ReviewSplit.Train ? 0 : 2) + pool : 4 + 2 * (pool - 2) + (split == ReviewSplit.Train ? 0 : 1);
 
     private static Review[] Subsample(List<Review[]> pools, int? limit, string limitName, string splitName)
     {

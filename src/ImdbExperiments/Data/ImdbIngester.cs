@@ -16,6 +16,17 @@ public static class ImdbIngester
 {
     public const int ReviewsPerSplitAndLabel = 12_500;
 
+    /// <summary>data.target: rating's classes by id: the star ratings a review can have (5 and 6 are never in the archive).</summary>
+    public static readonly IReadOnlyList<string> RatingLabels = ["1", "2", "3", "4", "7", "8", "9", "10"];
+
+    /// <summary>The class id of a star rating under data.target: rating (1-4 give 0-3, 7-10 give 4-7).</summary>
+    public static int RatingClass(int rating) => rating switch
+    {
+        >= 1 and <= 4 => rating - 1,
+        >= 7 and <= 10 => rating - 3,
+        _ => throw new ArgumentOutOfRangeException(nameof(rating), rating, "IMDb ratings are 1-4 and 7-10."),
+    };
+
     private const string Root = "aclImdb";
     private const long MaxReviewBytes = 16 << 20;
     private const int FlushThreshold = 1 << 20;
@@ -44,7 +55,7 @@ public static class ImdbIngester
 
         var (duplicates, keep) = FindDuplicates(reviews, options.Dedupe, cancellationToken);
         var written = ReviewCounts.Of(reviews.Where((_, i) => keep[i]).Select(r => (r.Split, r.Label)));
-        var (sha256, size) = Write(reviews, keep, outputFile, cancellationToken);
+        var (sha256, size) = Write(reviews, keep, outputFile, options.RatingTarget, cancellationToken);
         return new IngestResult(
             outputFile, found, written, duplicates, found.Total - written.Total, ignored, sha256, size);
     }
@@ -300,7 +311,7 @@ public static class ImdbIngester
     }
 
     private static (string Sha256, long Size) Write(
-        List<ArchiveReview> reviews, bool[] keep, string outputFile, CancellationToken cancellationToken)
+        List<ArchiveReview> reviews, bool[] keep, string outputFile, bool ratingTarget, CancellationToken cancellationToken)
     {
         string fullPath = Path.GetFullPath(outputFile);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
@@ -329,7 +340,8 @@ public static class ImdbIngester
                     }
 
                     var r = reviews[i];
-                    ReviewFile.WriteLine(writer, buffer, ReviewNames.Id(r.Split, r.Label, r.Number), r.Split, r.Label, r.Rating, r.Text);
+                    // The id keeps the sentiment folder either way; only the class written changes with the target.
+                    ReviewFile.WriteLine(writer, buffer, ReviewNames.Id(r.Split, r.Label, r.Number), r.Split, ratingTarget ? RatingClass(r.Rating) : r.Label, r.Rating, r.Text);
                     if (buffer.WrittenCount >= FlushThreshold)
                     {
                         cancellationToken.ThrowIfCancellationRequested();

@@ -8,7 +8,7 @@ namespace ImdbExperiments.Data;
 /// <summary>
 /// The ingest stage's output: JSON Lines, UTF-8 without BOM, one review per line, each line ending in "\n":
 /// <c>{"id":"train/pos/123","split":"train","label":1,"rating":9,"text":"..."}</c>, keys in that order.
-/// <c>label</c> is 0 (negative) or 1 (positive); <c>text</c> is the archive's text verbatim (JSON-escaped only
+/// <c>label</c> is 0 (negative) or 1 (positive), or the class id of a larger label set; <c>text</c> is the archive's text verbatim (JSON-escaped only
 /// where JSON requires it; non-ASCII characters are written as UTF-8, not as \u escapes).
 /// </summary>
 public static class ReviewFile
@@ -160,9 +160,9 @@ public static class ReviewFile
             throw new FormatException("a review needs all of id, split, label, rating, text.");
         }
 
-        if (label is not (Review.Negative or Review.Positive))
+        if (label is < 0 or >= Review.MaxLabels)
         {
-            throw new FormatException($"label is {label}; allowed: 0 (negative), 1 (positive).");
+            throw new FormatException($"label is {label}; allowed: a class id from 0 to {Review.MaxLabels - 1} (0 negative, 1 positive for sentiment).");
         }
 
         return new Review(id, split.Value, label.Value, rating.Value, text);

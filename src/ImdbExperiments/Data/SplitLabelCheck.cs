@@ -11,8 +11,20 @@ public static class SplitLabelCheck
     {
         ArgumentNullException.ThrowIfNull(split);
         var warnings = new List<string>();
+        var all = split.Train.Concat(split.Validation).Concat(split.Test).ToArray();
+        var classes = all.Length == 0 ? 2 : all.Max(r => r.Label) + 1;
         foreach (var (name, reviews) in new[] { ("train", split.Train), ("validation", split.Validation), ("test", split.Test) })
         {
+            if (classes > 2)
+            {
+                // More than two classes: name the class ids a split lacks (per-class figures of those are 0, ROC-AUC undefined).
+                var missingIds = Enumerable.Range(0, classes).Except(reviews.Select(r => r.Label)).ToArray();
+                if (reviews.Count > 0 && missingIds.Length > 0)
+                    warnings.Add($"the {name} split has no reviews of class id{(missingIds.Length == 1 ? "" : "s")} {string.Join(", ", missingIds.Take(10))}{(missingIds.Length > 10 ? ", ..." : "")} " +
+                        $"of {classes}; its figures for {(missingIds.Length == 1 ? "that class" : "those classes")} are 0 and its ROC-AUC is undefined.");
+                continue;
+            }
+
             // An empty validation split is what validation_fraction: 0 asks for; empty train and test splits are refused by DatasetSplitter.
             if (reviews.Count == 0)
             {

@@ -11,7 +11,7 @@ namespace ImdbExperiments.Reporting;
 /// The runs of an experiment side by side: the params whose values differ between them, their final (latest) metrics, each
 /// metric's best / min / max over its history (<see cref="MetricStats"/>; best is goal-aware, see <see cref="MetricStats.GoalOf"/>)
 /// and their duration. Sweep parent runs are left out (they train nothing; their metrics repeat the best trial's). Metrics
-/// left out as columns: confusion counts (&lt;split&gt;/tn, fp, fn, tp) and train/learning_rate; the report shows them in
+/// left out as columns: confusion counts (&lt;split&gt;/tn, fp, fn, tp), a multi-class run's per-class figures and cells, and train/learning_rate; the report shows them in
 /// their own way. With a sort metric, finished runs come first by that metric (best first, goal-aware), then unfinished ones
 /// (failed, killed, running) by it, then runs without it; without one, rows are in start order.
 /// </summary>
@@ -134,7 +134,8 @@ public sealed record ComparisonTable(
     public static string StatusText(RunStatus status) => status.ToString().ToLowerInvariant();
 
     internal static bool IsComparable(string metric) =>
-        metric != "train/learning_rate" && !HiddenMetricNames.Contains(metric[(metric.LastIndexOf('/') + 1)..]);
+        metric != "train/learning_rate" && !HiddenMetricNames.Contains(metric[(metric.LastIndexOf('/') + 1)..])
+        && !metric.Split('/').Skip(1).Any(Training.MulticlassMetricKeys.IsPerClassOrCell);
 
     private static int MetricGroup(string metric) => metric.Split('/')[0] switch
     {

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
+using ImdbExperiments.Modeling;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Sweeps;
 using ImdbExperiments.Tracking;
+using ImdbExperiments.Training;
 using ScottPlot;
 
 namespace ImdbExperiments.Reporting;
@@ -16,7 +18,7 @@ namespace ImdbExperiments.Reporting;
 /// so far and its metric against each swept parameter (<see cref="SweepCharts"/>), and a confusion matrix per run. The same
 /// runs give the same bytes: nothing in it depends on the clock or on the order the runs were read in.
 /// <para>Metrics read, by MLflow key: <see cref="TrainLoss"/> (its history, by step); every <c>validation/&lt;name&gt;</c>
-/// history but the confusion counts; <c>test/tn</c>, <c>test/fp</c>, <c>test/fn</c>, <c>test/tp</c> (latest values),
+/// history but the confusion counts; <c>test/tn</c>, <c>test/fp</c>, <c>test/fn</c>, <c>test/tp</c> (latest values; a run of more than two classes: <c>test/confusion_i_j</c>, named by its <c>test/class_i_name/</c> keys),
 /// else the same four under <c>validation/</c>, for the confusion matrix. Sweep parent runs are left out of tables and charts.</para>
 /// </summary>
 public static class HtmlReport
@@ -358,17 +360,19 @@ public static class HtmlReport
         html.Append("<div class=\"matrices\">\n");
         foreach (var (run, matrix) in matrices)
         {
-            var (split, tn, fp, fn, tp) = matrix!.Value;
-            var total = tn + fp + fn + tp;
+            var (split, cells, names) = matrix!;
+            var total = cells.Sum(row => row.Sum());
             html.Append("<div class=\"cm\"><div class=\"cm-title\">").Append(Swatch(colorOf[run.RunId])).Append(Encode(run.Name))
                 .Append(" <span class=\"split\">").Append(split).Append("</span></div>\n");
-            html.Append("<table><tr><th></th><th>predicted negative</th><th>predicted positive</th></tr>\n");
-            AppendMatrixRow(html, "actual negative", tn, fp, correctFirst: true);
-            AppendMatrixRow(html, "actual positive", fn, tp, correctFirst: false);
+            html.Append("<table><tr><th></th>");
+            foreach (var name in names) html.Append("<th>predicted ").Append(Encode(name)).Append("</th>");
+            html.Append("</tr>\n");
+            for (var actual = 0; actual < cells.Length; actual++)
+                AppendMatrixRow(html, "actual " + names[actual], cells[actual], actual);
             html.Append("</table>\n<div class=\"cm-foot\">n = ").Append(Count(total));
             if (total > 0)
             {
-                html.Append(" &middot; accuracy ").Append(((tn + tp) / total).ToString("0.0000", CultureInfo.InvariantCulture));
+                html.Append(" &middot; accuracy ").Append((cells.Select((row, i) => row[i]).Sum() / total).ToString("0.0000", CultureInfo.InvariantCulture));
             }
 
             html.Append("</div></div>\n");
@@ -377,14 +381,15 @@ public static class HtmlReport
         html.Append("</div>\n<p class=\"note\">Cells show counts and the share of their actual class; darker is a larger share.</p>\n</section>\n");
     }
 
-    private static void AppendMatrixRow(StringBuilder html, string label, double first, double second, bool correctFirst)
+    private static void AppendMatrixRow(StringBuilder html, string label, double[] row, int correctColumn)
     {
-        var total = first + second;
-        html.Append("<tr><th>").Append(label).Append("</th>");
-        foreach (var (value, correct) in new[] { (first, correctFirst), (second, !correctFirst) })
+        var total = row.Sum();
+        html.Append("<tr><th>").Append(Encode(label)).Append("</th>");
+        for (var column = 0; column < row.Length; column++)
         {
+            var value = row[column];
             var share = total > 0 ? value / total : 0;
-            var (r, g, b) = correct ? (37, 99, 235) : (220, 38, 38);
+            var (r, g, b) = column == correctColumn ? (37, 99, 235) : (220, 38, 38);
             html.Append(CultureInfo.InvariantCulture, $"<td style=\"background:rgba({r},{g},{b},{0.08 + 0.72 * share:0.###})\"")
                 .Append(share > 0.55 ? " class=\"dark\"" : "").Append('>')
                 .Append(Count(value)).Append("<small>").Append((share * 100).ToString("0.0", CultureInfo.InvariantCulture)).Append("%</small></td>");
@@ -393,18 +398,56 @@ public static class HtmlReport
         html.Append("</tr>\n");
     }
 
-    private static (string Split, double Tn, double Fp, double Fn, double Tp)? ConfusionOf(RunRecord run)
+    /// <summary>A run's confusion matrix: rows actual, columns predicted, with the class names the header shows.</summary>
+    private sealed record Confusion(string Split, double[][] Cells, IReadOnlyList<string> Names);
+
+    /// <summary>test/ else validation/: tn, fp, fn, tp for two classes, else the confusion_i_j cells named by the class_i_name keys.</summary>
+    private static Confusion? ConfusionOf(RunRecord run)
     {
         foreach (var split in new[] { TestPrefix, ValidationPrefix })
         {
             var values = ConfusionNames.Select(n => run.Metrics.TryGetValue(split + n, out var v) && double.IsFinite(v) ? v : (double?)null).ToList();
             if (values.All(v => v is not null))
             {
-                return (split.TrimEnd('/'), values[0]!.Value, values[1]!.Value, values[2]!.Value, values[3]!.Value);
+                return new Confusion(split.TrimEnd('/'), [[values[0]!.Value, values[1]!.Value], [values[2]!.Value, values[3]!.Value]], ["negative", "positive"]);
+            }
+
+            if (MulticlassConfusionOf(run, split) is { } multiclass)
+            {
+                return multiclass;
             }
         }
 
         return null;
+    }
+
+    private static Confusion? MulticlassConfusionOf(RunRecord run, string split)
+    {
+        double? Cell(int actual, int predicted) =>
+            run.Metrics.TryGetValue(split + MulticlassMetricKeys.ConfusionName(actual, predicted), out var v) && double.IsFinite(v) ? v : null;
+        var classes = 0;
+        while (classes < BertConfig.MaxLabels && Cell(classes, 0) is not null) classes++;
+        if (classes < 3) return null;
+        var cells = new double[classes][];
+        for (var actual = 0; actual < classes; actual++)
+        {
+            cells[actual] = new double[classes];
+            for (var predicted = 0; predicted < classes; predicted++)
+            {
+                if (Cell(actual, predicted) is not { } value) return null;
+                cells[actual][predicted] = value;
+            }
+        }
+
+        var names = Enumerable.Range(0, classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        foreach (var key in run.Metrics.Keys.Where(k => k.StartsWith(split, StringComparison.Ordinal)))
+        {
+            var segments = key[split.Length..].Split('/');
+            if (segments.Length == 2 && MulticlassMetricKeys.ParseClassSegment(segments[0]) is { } parsed && parsed.Id < classes)
+                names[parsed.Id] = parsed.Name;
+        }
+
+        return new Confusion(split.TrimEnd('/'), cells, names);
     }
 
     private static void AppendImage(StringBuilder html, byte[] png, string alt, string cssClass) =>

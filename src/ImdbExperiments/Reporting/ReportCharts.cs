@@ -101,31 +101,40 @@ internal static class ReportCharts
     }
 
     /// <summary>A 2 x 2 confusion matrix as a heatmap with the count and the share of the actual class in each cell.</summary>
-    public static byte[] ConfusionMatrix(long tn, long fp, long fn, long tp, IReadOnlyList<string> classNames, int width, int height)
+    public static byte[] ConfusionMatrix(long tn, long fp, long fn, long tp, IReadOnlyList<string> classNames, int width, int height) =>
+        ConfusionMatrix([[tn, fp], [fn, tp]], classNames, width, height);
+
+    /// <summary>An N x N confusion matrix (rows actual, columns predicted) as a heatmap with the count and the share of the actual class in each cell.</summary>
+    public static byte[] ConfusionMatrix(long[][] counts, IReadOnlyList<string> classNames, int width, int height)
     {
+        var n = counts.Length;
+        if (n < 2 || classNames.Count != n || counts.Any(row => row.Length != n))
+            throw new ArgumentException($"A confusion matrix needs N x N counts and N class names; got {n} rows and {classNames.Count} names.", nameof(counts));
         using var plot = NewPlot();
-        long[,] counts = { { tn, fp }, { fn, tp } };
-        double[,] shares = new double[2, 2];
-        for (var actual = 0; actual < 2; actual++)
+        double[,] shares = new double[n, n];
+        for (var actual = 0; actual < n; actual++)
         {
-            var total = counts[actual, 0] + counts[actual, 1];
-            for (var predicted = 0; predicted < 2; predicted++)
-                shares[actual, predicted] = total == 0 ? 0 : (double)counts[actual, predicted] / total;
+            var total = counts[actual].Sum();
+            for (var predicted = 0; predicted < n; predicted++)
+                shares[actual, predicted] = total == 0 ? 0 : (double)counts[actual][predicted] / total;
         }
         var heatmap = plot.Add.Heatmap(shares);
         heatmap.Colormap = new ScottPlot.Colormaps.Blues();
         heatmap.FlipVertically = true;
-        for (var actual = 0; actual < 2; actual++)
-        for (var predicted = 0; predicted < 2; predicted++)
+        // Smaller text as cells shrink: 18 points for 2 x 2, down to 8.
+        var fontSize = Math.Max(8, 36 / n);
+        for (var actual = 0; actual < n; actual++)
+        for (var predicted = 0; predicted < n; predicted++)
         {
-            var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"{counts[actual, predicted]:N0}\n{shares[actual, predicted]:P1}"), predicted, actual);
-            label.LabelFontSize = 18;
+            var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"{counts[actual][predicted]:N0}\n{shares[actual, predicted]:P1}"), predicted, actual);
+            label.LabelFontSize = fontSize;
             label.LabelAlignment = Alignment.MiddleCenter;
             label.LabelFontColor = shares[actual, predicted] > 0.5 ? Colors.White : Colors.Black;
         }
-        plot.Axes.Bottom.SetTicks([0, 1], [$"predicted {classNames[0]}", $"predicted {classNames[1]}"]);
-        plot.Axes.Left.SetTicks([0, 1], [$"actual {classNames[0]}", $"actual {classNames[1]}"]);
-        plot.Axes.SetLimits(-0.5, 1.5, 1.5, -0.5);
+        double[] positions = [.. Enumerable.Range(0, n).Select(i => (double)i)];
+        plot.Axes.Bottom.SetTicks(positions, [.. classNames.Select(c => $"predicted {c}")]);
+        plot.Axes.Left.SetTicks(positions, [.. classNames.Select(c => $"actual {c}")]);
+        plot.Axes.SetLimits(-0.5, n - 0.5, n - 0.5, -0.5);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 

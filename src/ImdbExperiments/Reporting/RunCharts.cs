@@ -11,4 +11,8 @@ public static class RunCharts
 
     public static byte[] ConfusionMatrix(long tn, long fp, long fn, long tp, IReadOnlyList<string> classNames) =>
         ReportCharts.ConfusionMatrix(tn, fp, fn, tp, classNames, 560, 480);
+
+    /// <summary>N x N, larger as N grows so each cell keeps room for its count.</summary>
+    public static byte[] ConfusionMatrix(long[][] counts, IReadOnlyList<string> classNames) =>
+        ReportCharts.ConfusionMatrix(counts, classNames, Math.Max(560, 120 + 80 * counts.Length), Math.Max(480, 80 + 70 * counts.Length));
 }

@@ -62,8 +62,14 @@ public sealed class RunFolder
     {
         File.Copy(evaluate.PathOf(EvaluationResult.PredictionsFileName), PathOf(EvaluationResult.PredictionsFileName), overwrite: true);
         if (evaluate.Manifest.Summary["test"]?["confusion_matrix"] is JsonArray matrix)
-            File.WriteAllBytes(PathOf(ConfusionMatrixFileName), RunCharts.ConfusionMatrix(
-                (long)matrix[0]![0]!, (long)matrix[0]![1]!, (long)matrix[1]![0]!, (long)matrix[1]![1]!, HfModelFolder.DefaultLabels));
+        {
+            // Named by the evaluated model's id2label, which the per-class figures carry in class order.
+            var names = evaluate.Manifest.Summary["test"]?["per_class"] is JsonObject perClass && perClass.Count == matrix.Count
+                ? perClass.Select(p => p.Key).ToArray()
+                : HfModelFolder.DefaultLabels;
+            var counts = matrix.Select(row => row!.AsArray().Select(n => (long)n!).ToArray()).ToArray();
+            File.WriteAllBytes(PathOf(ConfusionMatrixFileName), RunCharts.ConfusionMatrix(counts, names));
+        }
     }
 
     /// <summary>Merges <paramref name="values"/> into metrics.json, written atomically.</summary>

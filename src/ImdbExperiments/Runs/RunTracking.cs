@@ -141,13 +141,27 @@ public sealed class RunTracking : IAsyncDisposable
         await tracker.DisposeAsync();
     }
 
-    /// <summary>Flattens a metrics object (from ClassificationMetrics.ToJson) to MLflow metrics: numbers, and the confusion counts as tn/fp/fn/tp.</summary>
+    /// <summary>
+    /// Flattens a metrics object (from ClassificationMetrics.ToJson) to MLflow metrics: numbers, and the confusion counts as
+    /// tn/fp/fn/tp; more than two classes log each class's figures and each confusion cell (<see cref="MulticlassMetricKeys"/>).
+    /// </summary>
     public static IEnumerable<KeyValuePair<string, double>> Metrics(string prefix, JsonObject metrics)
     {
         foreach (var (key, value) in metrics)
             if (key != "count" && value is JsonValue number && number.GetValueKind() == JsonValueKind.Number)
                 yield return KeyValuePair.Create($"{prefix}/{key}", ToDouble(number));
-        if (metrics["confusion_matrix"] is JsonArray matrix)
+        if (metrics["confusion_matrix"] is JsonArray { Count: > 2 } cells)
+        {
+            var classes = metrics["per_class"]?.AsObject().ToList() ?? [];
+            for (var i = 0; i < classes.Count; i++)
+                foreach (var figure in MulticlassMetricKeys.ClassFigures)
+                    if (classes[i].Value?[figure] is JsonValue value)
+                        yield return KeyValuePair.Create($"{prefix}/{MulticlassMetricKeys.ClassSegment(i, classes[i].Key)}/{figure}", ToDouble(value));
+            for (var actual = 0; actual < cells.Count; actual++)
+                for (var predicted = 0; predicted < cells[actual]!.AsArray().Count; predicted++)
+                    yield return KeyValuePair.Create($"{prefix}/{MulticlassMetricKeys.ConfusionName(actual, predicted)}", ToDouble(cells[actual]![predicted]!));
+        }
+        else if (metrics["confusion_matrix"] is JsonArray matrix)
         {
             yield return KeyValuePair.Create($"{prefix}/tn", ToDouble(matrix[0]![0]!));
             yield return KeyValuePair.Create($"{prefix}/fp", ToDouble(matrix[0]![1]!));

@@ -37,7 +37,7 @@ public sealed record DataSpec
     public string TextColumn { get; init; } = "text";
 
     [SpecKey("label_column"), SpecPattern(TableFilesSpec.ColumnName, TableFilesSpec.ColumnNameDescription)]
-    [SpecDoc("Column holding the label: integers or strings; exactly two distinct labels, mapped to 0/1 in sorted order.")]
+    [SpecDoc("Column holding the label: integers or strings; 2 to 256 distinct labels, class ids in sorted order (integers numerically, strings ordinally).")]
     public string LabelColumn { get; init; } = "label";
 
     [SpecKey("id_column"), SpecPattern(TableFilesSpec.ColumnName, TableFilesSpec.ColumnNameDescription)]
@@ -89,6 +89,9 @@ public sealed record DataSpec
 
     [SpecKey("synthetic"), SpecDoc("Generated reviews, used when source is synthetic.")]
     public SyntheticSpec Synthetic { get; init; } = new();
+
+    [SpecKey("target"), SpecDoc("label: the review's sentiment (negative, positive); rating: its star rating as 8 classes (1-4, 7-10), for source imdb or synthetic.")]
+    public DataTarget Target { get; init; } = DataTarget.Label;
 
     [SpecKey("split_method")]
     [SpecDoc("stratified: seeded per-label split (stratify applies); datasets: the rows Hugging Face datasets' train_test_split(test_size=validation_fraction, seed=seed) picks, over the train reviews in the dataset's own order (row order for files and hub; negatives then positives by id for the archive).")]

@@ -27,8 +27,9 @@ public sealed record ModelSpec
     [SpecKey("init"), SpecDoc("pretrained: load the source's weights; random: a fresh model shaped by model.random.")]
     public ModelInit Init { get; init; } = ModelInit.Pretrained;
 
-    [SpecKey("num_labels"), SpecRange(Min = 2, Max = 2), SpecDoc("Classes of the head; binary sentiment only for now.")]
-    public int NumLabels { get; init; } = 2;
+    [SpecKey("num_labels"), SpecRange(Min = 2, Max = Data.Review.MaxLabels)]
+    [SpecDoc("Classes of the head; null = the data's label count (ingest decides it); when set it must equal that count.")]
+    public int? NumLabels { get; init; }
 
     [SpecKey("hidden_dropout_prob"), SpecRange(Min = 0, Max = 1, MaxExclusive = true)]
     [SpecDoc("Dropout in embeddings and encoder layers; null = from config.json.")]

@@ -11,6 +11,7 @@ internal static class SpecValidator
         ValidateShapes(spec, binder);
         ValidateTagKeys(spec.Tracking, binder);
         ValidateTableFiles(spec.Data, binder);
+        ValidateTarget(spec.Data, binder);
         if (spec.Sweep is not null && !binder.Failed.Any(k => k == "sweep" || k.StartsWith("sweep.", StringComparison.Ordinal)))
         {
             ValidateSweep(spec.Sweep, binder);
@@ -42,6 +43,17 @@ internal static class SpecValidator
             var where = set.Select(k => $"{(k == "init" ? "init: random" : k)} ({Describe(binder.OriginOf($"model.{k}"), binder.WorkingDirectory)})");
             binder.Error(binder.OriginOf($"model.{set[^1]}"), "model", null,
                 $"exactly one model source may be set, got {string.Join(", ", where)}; set the others to null (or init to pretrained)", allowed);
+        }
+    }
+
+    /// <summary>data.target: rating reads the star ratings of the IMDb archive's file names; a table or a Hub dataset has none.</summary>
+    private static void ValidateTarget(DataSpec data, SpecBinder binder)
+    {
+        if (data.Target == DataTarget.Rating && data.Source is not (DataSource.Imdb or DataSource.Synthetic) && Bound(binder, "data.source", "data.target"))
+        {
+            binder.Error(binder.OriginOf("data.target"), "data.target", "rating",
+                $"'rating' needs the IMDb archive's star ratings, but data.source is {data.Source.ToString().ToLowerInvariant()}; " +
+                "set data.target to label, or data.source to imdb or synthetic");
         }
     }
 

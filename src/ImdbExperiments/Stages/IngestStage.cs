@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Data;
+using ImdbExperiments.Modeling;
 using ImdbExperiments.Specs;
 
 namespace ImdbExperiments.Stages;
@@ -15,13 +16,22 @@ public sealed class IngestStage : Stage
     public override int FormatVersion => 1;
     public override IReadOnlyList<string> Upstream => ["fetch"];
 
-    public override JsonNode? Inputs(PipelineContext context) =>
-        context.Spec.Spec.Data.Source == DataSource.Hub ? HubDatasetIngest.Inputs(context) :
-        context.Spec.Spec.Data.Source == DataSource.Files ? TableFilesIngest.Inputs(context) : new JsonObject
+    public override JsonNode? Inputs(PipelineContext context)
     {
-        ["dedupe"] = JsonNode.Parse(context.Spec.Subset("data.dedupe"))!["data.dedupe"]!.DeepClone(),
-        ["partial"] = IsPartial(context.Spec.Spec.Data),
-    };
+        if (context.Spec.Spec.Data.Source == DataSource.Hub)
+            return HubDatasetIngest.Inputs(context);
+        if (context.Spec.Spec.Data.Source == DataSource.Files)
+            return TableFilesIngest.Inputs(context);
+        var inputs = new JsonObject
+        {
+            ["dedupe"] = JsonNode.Parse(context.Spec.Subset("data.dedupe"))!["data.dedupe"]!.DeepClone(),
+            ["partial"] = IsPartial(context.Spec.Spec.Data),
+        };
+        // The default target stays out of the key, so reviews ingested before data.target existed are still hits.
+        if (context.Spec.Spec.Data.Target == DataTarget.Rating)
+            inputs["target"] = "rating";
+        return inputs;
+    }
 
     public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
@@ -49,7 +59,8 @@ public sealed class IngestStage : Stage
             Specs.DedupeMode.AcrossSplits => Data.DedupeMode.AcrossSplits,
             _ => Data.DedupeMode.None,
         };
-        var result = ImdbIngester.Ingest(archive, output.PathOf(ReviewsFileName), new IngestOptions(dedupe, IsPartial(data)), cancellationToken);
+        var rating = data.Target == DataTarget.Rating;
+        var result = ImdbIngester.Ingest(archive, output.PathOf(ReviewsFileName), new IngestOptions(dedupe, IsPartial(data), rating), cancellationToken);
 
         var summary = output.Summary;
         summary["archive_sha256"] = FetchStage.ArchiveSha256(fetch);
@@ -62,13 +73,30 @@ public sealed class IngestStage : Stage
         summary["cross_split_duplicate_groups"] = result.Duplicates.CrossSplitGroups;
         summary["removed_by_dedupe"] = result.RemovedByDedupe;
         summary["ignored_entries"] = result.IgnoredEntries;
+        // Counts stay by sentiment folder; the classes written are the star ratings, named for id2label.
+        if (rating)
+            summary["labels"] = new JsonArray([.. ImdbIngester.RatingLabels.Select(l => (JsonNode)l)]);
+    }
+
+    /// <summary>
+    /// The label set the data decided, by class id: the sorted labels ingest recorded (a table's own, or data.target: rating's
+    /// star ratings), else IMDb sentiment's two (<see cref="HfModelFolder.DefaultLabels"/>: 0 NEGATIVE, 1 POSITIVE). A Hub
+    /// dataset's ClassLabel names (label_names: neg, pos for stanfordnlp/imdb) name its integer labels when they name every one.
+    /// </summary>
+    public static IReadOnlyList<string> Labels(StageOutput ingest)
+    {
+        var summary = ingest.Manifest.Summary;
+        if (summary["labels"] is not JsonArray labels) return HfModelFolder.DefaultLabels;
+        return summary["label_names"] is JsonArray names && names.Count == labels.Count
+            ? [.. names.Select(n => (string)n!)]
+            : [.. labels.Select(l => (string)l!)];
     }
 
     public override string Describe(StageOutput output)
     {
         var s = output.Manifest.Summary;
         var written = s["written"]!;
-        if (s["labels"] is not null)
+        if (s["label_type"] is not null)
             return TableFilesIngest.Describe(s);
         return $"{(int)s["reviews"]!:N0} reviews (train {(int)written["train_neg"]!:N0}/{(int)written["train_pos"]!:N0}, " +
                $"test {(int)written["test_neg"]!:N0}/{(int)written["test_pos"]!:N0} neg/pos), " +

@@ -60,15 +60,27 @@ internal static class TableFilesIngest
         var summary = output.Summary;
         summary["archive_sha256"] = (string?)fetch.Manifest.Summary["sha256"];
         summary["reviews_sha256"] = result.Sha256;
-        summary["reviews"] = result.Written.Total;
-        summary["written"] = new JsonObject
+        summary["reviews"] = result.PerLabel.Total;
+        if (result.Written is { } written)
         {
-            ["train_neg"] = result.Written.TrainNegative,
-            ["train_pos"] = result.Written.TrainPositive,
-            ["test_neg"] = result.Written.TestNegative,
-            ["test_pos"] = result.Written.TestPositive,
-        };
-        // Label 0 and 1 in order: what id2label can name them.
+            summary["written"] = new JsonObject
+            {
+                ["train_neg"] = written.TrainNegative,
+                ["train_pos"] = written.TrainPositive,
+                ["test_neg"] = written.TestNegative,
+                ["test_pos"] = written.TestPositive,
+            };
+        }
+        else
+        {
+            // More than two labels: rows per class id, in label order.
+            summary["label_counts"] = new JsonObject
+            {
+                ["train"] = new JsonArray([.. result.PerLabel.Train.Select(n => (JsonNode)n)]),
+                ["test"] = new JsonArray([.. result.PerLabel.Test.Select(n => (JsonNode)n)]),
+            };
+        }
+        // The labels by class id, in sorted order: what id2label names them.
         summary["labels"] = new JsonArray([.. result.Labels.Select(l => (JsonNode)l)]);
         summary["label_type"] = result.IntegerLabels ? "integer" : "string";
         summary["test_carved"] = testCarved;
@@ -78,8 +90,10 @@ internal static class TableFilesIngest
 
     public static string Describe(JsonObject summary)
     {
-        var written = summary["written"]!;
         var labels = summary["labels"]!.AsArray().Select(l => (string)l!).ToArray();
+        if (summary["written"] is not { } written)
+            return $"{(int)summary["reviews"]!:N0} rows in {labels.Length} labels ({string.Join(", ", labels.Take(10))}{(labels.Length > 10 ? ", ..." : "")}), " +
+                   $"{(int)summary["skipped_rows"]!:N0} skipped";
         return $"{(int)summary["reviews"]!:N0} rows (train {(int)written["train_neg"]!:N0}/{(int)written["train_pos"]!:N0}, " +
                $"test {(int)written["test_neg"]!:N0}/{(int)written["test_pos"]!:N0} {labels[0]}/{labels[1]}), {(int)summary["skipped_rows"]!:N0} skipped";
     }

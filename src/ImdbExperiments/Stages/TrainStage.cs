@@ -23,11 +23,15 @@ public sealed class TrainStage : Stage
     // trains to different (equally reproducible) weights; a cached version-1 result must not stand in for it.
     // 3: the model's tokenizer_config.json carries the tokenization training used (do_lower_case, model_max_length = tokenizer.max_length,
     // truncation, head tokens, HTML stripping) instead of the base checkpoint's; a version-2 folder would predict with other settings.
-    public override int FormatVersion => 3;
-    public override IReadOnlyList<string> Upstream => ["model", "tokenize"];
+    // 4: the head has one output per label of the data and the folder's id2label names them as ingest recorded them (a table's
+    // own label names, not NEGATIVE/POSITIVE); ingest is read for that label set.
+    public override int FormatVersion => 4;
+    public override IReadOnlyList<string> Upstream => ["model", "tokenize", "ingest"];
 
-    public override JsonNode? Inputs(PipelineContext context) => JsonNode.Parse(context.Spec.Subset(
-        "seed", "training", "model.hidden_dropout_prob", "model.attention_probs_dropout_prob", "model.classifier_dropout"));
+    // model.num_labels only checks the data's count: in the key only when set, so a mismatch is never hidden by a cache hit.
+    public override JsonNode? Inputs(PipelineContext context) => JsonNode.Parse(context.Spec.Spec.Model.NumLabels is null
+        ? context.Spec.Subset("seed", "training", "model.hidden_dropout_prob", "model.attention_probs_dropout_prob", "model.classifier_dropout")
+        : context.Spec.Subset("seed", "training", "model.hidden_dropout_prob", "model.attention_probs_dropout_prob", "model.classifier_dropout", "model.num_labels"));
 
     public static string WorkFolder(PipelineContext context, string key) => Path.Combine(context.ArtifactsDirectory, "work", "train", key);
 
@@ -36,17 +40,26 @@ public sealed class TrainStage : Stage
         var spec = context.Spec.Spec;
         var work = WorkFolder(context, output.Key);
         var modelFolder = upstream["model"].PathOf(ModelStage.ModelFolder);
+        var labels = IngestStage.Labels(upstream["ingest"]);
+        if (spec.Model.NumLabels is { } declared && declared != labels.Count)
+            throw new InvalidDataException($"{context.Spec.SourcePath}: model.num_labels is {declared}, but the data has {labels.Count} labels " +
+                $"({string.Join(", ", labels.Take(10))}{(labels.Count > 10 ? ", ..." : "")}); set model.num_labels to {labels.Count} or remove it (it follows the data).");
 
         using var checkpoint = HfModelFolder.Load(modelFolder);
         var config = checkpoint.Config with
         {
-            Labels = HfModelFolder.DefaultLabels,
+            Labels = labels,
             HiddenDropoutProb = spec.Model.HiddenDropoutProb ?? checkpoint.Config.HiddenDropoutProb,
             AttentionProbsDropoutProb = spec.Model.AttentionProbsDropoutProb ?? checkpoint.Config.AttentionProbsDropoutProb,
             ClassifierDropout = spec.Model.ClassifierDropout ?? checkpoint.Config.ClassifierDropout,
         };
         using var model = new BertForSequenceClassification(config);
-        var load = model.LoadWeights(checkpoint.Weights, spec.Seed, checkpoint.WeightsPath);
+        // A head trained for another label count cannot serve this data: it starts afresh from the seed, as transformers'
+        // from_pretrained(ignore_mismatched_sizes=True) does, instead of failing on its shape.
+        var weights = checkpoint.Config.NumLabels == labels.Count
+            ? checkpoint.Weights
+            : checkpoint.Weights.Where(p => !p.Key.StartsWith("classifier.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var load = model.LoadWeights(weights, spec.Seed, checkpoint.WeightsPath);
         if (load.HeadInitialized) context.Log.WriteLine($"train     {load.Summary()}");
 
         using var train = TokenFile.Open(upstream["tokenize"].PathOf(TokenizeStage.FileName("train")));
@@ -67,7 +80,7 @@ public sealed class TrainStage : Stage
         // The exported folder tokenizes as training did: the lowercasing tokenize used and the spec's length, truncation and HTML rule.
         var lowercase = (bool?)upstream["tokenize"].Manifest.Summary["lowercase"] ?? checkpoint.DoLowerCase;
         var tokenizer = TokenizeStage.EncoderOptions(spec.Tokenizer, lowercase);
-        var export = new ModelExport(checkpoint.VocabPath, lowercase, HfModelFolder.DefaultLabels, spec.Tokenizer.MaxLength, tokenizer);
+        var export = new ModelExport(checkpoint.VocabPath, lowercase, labels, spec.Tokenizer.MaxLength, tokenizer);
 
         // Training is synchronous tensor work: run it off the caller's thread so Ctrl-C handling stays responsive.
         var result = await Task.Run(() => trainer.Train(model, train, validation, work, export, callbacks, cancellationToken), cancellationToken);

@@ -2,22 +2,24 @@ using System.Text.Json.Nodes;
 
 namespace ImdbExperiments.Training;
 
-/// <summary>An evaluation on the validation split: the summary figures and confusion counts, by their history names ("accuracy", "tn").</summary>
+/// <summary>
+/// An evaluation on the validation split: the summary figures and, for two classes, the confusion counts, by their history
+/// names ("accuracy", "tn"); more than two classes log the summary with its micro and weighted averages instead of counts.
+/// </summary>
 public sealed record EvaluationEntry(int Step, double Epoch, long TimestampMs, IReadOnlyList<KeyValuePair<string, double>> Figures, bool IsBest, double EvalSeconds)
     : HistoryEntry(Step, Epoch, TimestampMs)
 {
     public const string MetricPrefix = "validation/";
 
-    /// <summary>The figures an evaluation line holds, in their order on the line.</summary>
+    /// <summary>The figures a two-class evaluation line holds, in their order on the line.</summary>
     public static readonly IReadOnlyList<string> FigureNames = ["loss", "accuracy", "precision", "recall", "f1", "roc_auc", "tn", "fp", "fn", "tp"];
 
     public static EvaluationEntry From(EvaluationRecord evaluation, long timestampMs)
     {
         var metrics = evaluation.Metrics;
-        var figures = metrics.Summary().Select(f => KeyValuePair.Create(f.Name, f.Value)).Concat(
-        [
-            new("tn", metrics.TrueNegatives), new("fp", metrics.FalsePositives), new("fn", metrics.FalseNegatives), new("tp", metrics.TruePositives),
-        ]).ToArray();
+        var m = metrics.ConfusionMatrix;
+        IEnumerable<KeyValuePair<string, double>> counts = metrics.IsBinary ? [new("tn", m[0][0]), new("fp", m[0][1]), new("fn", m[1][0]), new("tp", m[1][1])] : [];
+        var figures = metrics.Summary().Select(f => KeyValuePair.Create(f.Name, f.Value)).Concat(counts).ToArray();
         return new EvaluationEntry(evaluation.Step, evaluation.Epoch, timestampMs, figures, evaluation.IsBest, Math.Round(evaluation.Duration.TotalSeconds, 3));
     }
 

@@ -16,9 +16,13 @@ public sealed record EvaluationResult(IReadOnlyList<ExamplePrediction> Predictio
     /// predictions.csv: header "id,label,predicted,probability", one row per example in file order, "\n" line ends,
     /// probability as the shortest decimal that reads back as the same double (invariant culture), ids quoted per
     /// RFC 4180 only when they hold a comma, quote or line break. Written to a temporary file, then renamed.
+    /// More than two classes (<see cref="Metrics"/> names them): "id,label,predicted,score,probability_&lt;name&gt;..." with
+    /// label and predicted as class names, score the predicted class's probability, then one probability per class.
     /// </summary>
     public Task WritePredictionsCsvAsync(string path, CancellationToken cancellationToken = default)
     {
+        if (!Metrics.IsBinary)
+            return WriteAtomicallyAsync(path, MulticlassCsv(), cancellationToken);
         var text = new StringBuilder("id,label,predicted,probability\n");
         foreach (var p in Predictions)
         {
@@ -28,6 +32,24 @@ public sealed record EvaluationResult(IReadOnlyList<ExamplePrediction> Predictio
                 .Append(p.Probability.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         }
         return WriteAtomicallyAsync(path, text.ToString(), cancellationToken);
+    }
+
+    private string MulticlassCsv()
+    {
+        var names = Metrics.PerClass.Select(c => c.Label).ToArray();
+        var text = new StringBuilder("id,label,predicted,score");
+        foreach (var name in names)
+            text.Append(',').Append(CsvField("probability_" + name));
+        text.Append('\n');
+        foreach (var p in Predictions)
+        {
+            text.Append(CsvField(p.Id)).Append(',').Append(CsvField(names[p.Label])).Append(',').Append(CsvField(names[p.Predicted])).Append(',')
+                .Append(p.Probability.ToString("R", CultureInfo.InvariantCulture));
+            foreach (var probability in p.Probabilities)
+                text.Append(',').Append(probability.ToString("R", CultureInfo.InvariantCulture));
+            text.Append('\n');
+        }
+        return text.ToString();
     }
 
     /// <summary>metrics.json: <see cref="ClassificationMetrics.ToJson"/>, indented, written to a temporary file, then renamed.</summary>

@@ -12,23 +12,36 @@ public static class Evaluator
     /// Scores every example of <paramref name="file"/> and computes the metrics. Runs on the model's device and dtype;
     /// metrics are computed from the logits in double precision (<see cref="ClassificationMetrics.FromLogits"/>).
     /// </summary>
-    /// <param name="classNames">names of class 0 and 1 for the per-class figures; null = the model config's id2label</param>
+    /// <param name="classNames">names of the classes by id for the per-class figures; null = the model config's id2label</param>
     /// <param name="progress">examples scored so far</param>
     public static EvaluationResult Evaluate(BertForSequenceClassification model, TokenFile file, int batchSize,
         IReadOnlyList<string>? classNames = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        RequireBinary(model);
+        RequireLabels(model);
+        classNames ??= model.Config.Labels;
+        if (classNames.Count != model.Config.NumLabels)
+            throw new ArgumentException($"{classNames.Count} class names for a model of {model.Config.NumLabels} labels.", nameof(classNames));
         var logits = PredictLogits(model, file, batchSize, progress, cancellationToken);
+        var k = model.Config.NumLabels;
         var labels = new int[file.Count];
         var predictions = new ExamplePrediction[file.Count];
         for (var i = 0; i < file.Count; i++)
         {
             labels[i] = file.Label(i);
-            var (l0, l1) = ((double)logits[2 * i], (double)logits[2 * i + 1]);
-            predictions[i] = new ExamplePrediction(file.ExampleId(i), labels[i], ClassificationMetrics.PredictedClass(l0, l1),
-                ClassificationMetrics.PositiveProbability(l0, l1));
+            if (k == 2)
+            {
+                var (l0, l1) = ((double)logits[2 * i], (double)logits[2 * i + 1]);
+                predictions[i] = new ExamplePrediction(file.ExampleId(i), labels[i], ClassificationMetrics.PredictedClass(l0, l1),
+                    ClassificationMetrics.PositiveProbability(l0, l1));
+            }
+            else
+            {
+                var probabilities = new double[k];
+                var predicted = ClassificationMetrics.Softmax(logits.AsSpan(i * k, k), probabilities);
+                predictions[i] = new ExamplePrediction(file.ExampleId(i), labels[i], predicted, probabilities[predicted]) { Probabilities = probabilities };
+            }
         }
-        var metrics = ClassificationMetrics.FromLogits(labels, logits, classNames ?? model.Config.Labels);
+        var metrics = ClassificationMetrics.FromLogits(labels, logits, classNames);
         return new EvaluationResult(predictions, metrics);
     }
 
@@ -83,10 +96,11 @@ public static class Evaluator
         return logits;
     }
 
-    internal static void RequireBinary(BertForSequenceClassification model)
+    /// <summary>A head of one class has nothing to tell apart: metrics need two or more.</summary>
+    internal static void RequireLabels(BertForSequenceClassification model)
     {
-        if (model.Config.NumLabels != 2)
-            throw new NotSupportedException($"The model has {model.Config.NumLabels} labels ({string.Join(", ", model.Config.Labels)}); " +
-                "training, evaluation and metrics here are binary (negative 0, positive 1).");
+        if (model.Config.NumLabels < 2)
+            throw new NotSupportedException($"The model has {model.Config.NumLabels} label ({string.Join(", ", model.Config.Labels)}); " +
+                "training, evaluation and metrics need two or more classes.");
     }
 }

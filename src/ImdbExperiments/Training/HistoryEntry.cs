@@ -29,7 +29,9 @@ public abstract record HistoryEntry(int Step, double Epoch, long TimestampMs)
         var timestamp = line["timestamp"] is JsonValue t && t.GetValueKind() == JsonValueKind.Number ? t.GetValue<long>() : 0;
         if (line.ContainsKey("eval_accuracy"))
             return new EvaluationEntry(step, epoch, timestamp,
-                EvaluationEntry.FigureNames.Select(name => KeyValuePair.Create(name, Number(line["eval_" + name]))).ToArray(),
+                // Every eval_ figure in line order: the two-class names, or a multi-class line's averages.
+                line.Where(p => p.Key.StartsWith("eval_", StringComparison.Ordinal) && p.Key != "eval_seconds")
+                    .Select(p => KeyValuePair.Create(p.Key["eval_".Length..], Number(p.Value))).ToArray(),
                 line["is_best"] is JsonValue best && best.GetValueKind() is JsonValueKind.True, Number(line["eval_seconds"]));
         if (line.ContainsKey("loss"))
             return new TrainStepEntry(step, epoch, timestamp, Number(line["loss"]), Number(line["learning_rate"]), Number(line["grad_norm"]),

@@ -49,7 +49,7 @@ public sealed class Trainer(TrainingSpec spec, int seed)
         TrainingCallbacks? callbacks = null, CancellationToken cancellationToken = default)
     {
         callbacks ??= new TrainingCallbacks();
-        Evaluator.RequireBinary(model);
+        Evaluator.RequireLabels(model);
         CheckTokenFile(train, model.Config, "train");
         CheckTokenFile(validation, model.Config, "validation");
         runFolder = Path.GetFullPath(runFolder);
@@ -227,7 +227,7 @@ public sealed class Trainer(TrainingSpec spec, int seed)
         var labels = new int[validation.Count];
         for (var i = 0; i < labels.Length; i++)
             labels[i] = validation.Label(i);
-        var metrics = ClassificationMetrics.FromLogits(labels, logits, export.Labels ?? HfModelFolder.DefaultLabels);
+        var metrics = ClassificationMetrics.FromLogits(labels, logits, export.Labels ?? (model.Config.NumLabels == 2 ? HfModelFolder.DefaultLabels : model.Config.Labels));
         var value = metrics.Get(Spec.MetricForBest);
         var isBest = state.BestStep is null || ClassificationMetrics.IsImprovement(Spec.MetricForBest, value, state.BestValue);
         if (isBest)

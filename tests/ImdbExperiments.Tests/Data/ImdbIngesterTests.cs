@@ -309,13 +309,13 @@ public sealed class ImdbIngesterTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 4000).Select(i => $"train/pos/{i}"), reviews.Select(r => r.Id));
         Assert.Equal($"3999 {filler}", reviews[^1].Text);
 
-        lines[1000] = lines[1000].Replace("\"label\":1", "\"label\":2");
+        lines[1000] = lines[1000].Replace("\"label\":1", "\"label\":256");
         lines[3500] = "not json\n";
         File.WriteAllText(path, string.Concat(lines));
 
         var error = Assert.Throws<InvalidDataException>(() => ReviewFile.Read(path));
 
-        Assert.Equal($"{path} line 1001: label is 2; allowed: 0 (negative), 1 (positive).", error.Message);
+        Assert.Equal($"{path} line 1001: label is 256; allowed: a class id from 0 to 255 (0 negative, 1 positive for sentiment).", error.Message);
     }
 
     private string Synthetic(int perLabel)

@@ -15,8 +15,8 @@ public sealed class SpecSchemaTests
         keys.AddRange(KeysOf(typeof(SweepParameter), "sweep.parameters.<key>"));
 
         // The experiment keys of the schema design, sweep aside: none may silently drop out.
-        // 84: the hub source's data keys and training.gradient_checkpointing joined.
-        Assert.Equal(84, keys.Count(k => !k.IsSection && !k.Section.StartsWith("sweep", StringComparison.Ordinal)));
+        // 85: the hub source's data keys, data.target and training.gradient_checkpointing joined.
+        Assert.Equal(85, keys.Count(k => !k.IsSection && !k.Section.StartsWith("sweep", StringComparison.Ordinal)));
         foreach (var (section, name, _) in keys)
         {
             Assert.True(tables.TryGetValue(section.Length == 0 ? "Top level" : section, out var table), $"no table for section '{section}'");

@@ -18,5 +18,10 @@ public sealed record TableIngestRequest(
 /// What ingest wrote: counts per split and 0/1 label, the two label names in 0/1 order (sorted: integers numerically,
 /// strings ordinally), the skipped rows (count and the first few as "file line n"), and the output's SHA-256 and size.
 /// </summary>
+/// <param name="Written">the two-label counts; null for more labels (see <see cref="PerLabel"/>)</param>
 public sealed record TableIngestResult(
-    ReviewCounts Written, IReadOnlyList<string> Labels, bool IntegerLabels, int Skipped, IReadOnlyList<string> FirstSkipped, string Sha256, long ByteSize);
+    ReviewCounts? Written, IReadOnlyList<string> Labels, bool IntegerLabels, int Skipped, IReadOnlyList<string> FirstSkipped, string Sha256, long ByteSize)
+{
+    /// <summary>Rows per split and class id, for any number of labels.</summary>
+    public required LabelCounts PerLabel { get; init; }
+}

@@ -32,9 +32,13 @@ public static class TableIngester
 
         var sorted = ReviewNames.Canonical(reviews);
         var (sha256, size) = Write(sorted, outputFile, cancellationToken);
+        var items = sorted.Select(r => (r.Split, r.Label)).ToArray();
         return new TableIngestResult(
-            ReviewCounts.Of(sorted.Select(r => (r.Split, r.Label))), [.. labels.Select(l => l.Text)], labels[0].IsInteger,
-            skipped.Count, [.. skipped.Take(MaxFirstSkipped)], sha256, size);
+            labels.Count == 2 ? ReviewCounts.Of(items) : null, [.. labels.Select(l => l.Text)], labels[0].IsInteger,
+            skipped.Count, [.. skipped.Take(MaxFirstSkipped)], sha256, size)
+        {
+            PerLabel = LabelCounts.Of(items, labels.Count),
+        };
     }
 
     sealed record GoodRow(string Id, string Text, TableLabel Label);
@@ -111,17 +115,17 @@ public static class TableIngester
         return null;
     }
 
-    /// <summary>The sorted label set of the training rows; integers sort numerically unless any label is not an integer.</summary>
+    /// <summary>The sorted label set of the training rows (2 to <see cref="Review.MaxLabels"/>); integers sort numerically unless any label is not an integer.</summary>
     static IReadOnlyList<TableLabel> LabelSet(string path, string column, List<GoodRow> rows)
     {
         bool integers = rows.All(r => r.Label.IsInteger);
         var distinct = rows.Select(r => integers ? r.Label : r.Label with { IsInteger = false, Integer = 0 })
             .DistinctBy(l => l.Text, StringComparer.Ordinal).ToList();
         distinct.Sort((a, b) => integers ? a.Integer.CompareTo(b.Integer) : string.CompareOrdinal(a.Text, b.Text));
-        if (distinct.Count != 2)
+        if (distinct.Count < 2 || distinct.Count > Review.MaxLabels)
         {
             var names = string.Join(", ", distinct.Take(10).Select(l => l.Text)) + (distinct.Count > 10 ? ", ..." : "");
-            throw new TableFileException(path, $"{path}: column '{column}' (data.label_column) has {distinct.Count} label{(distinct.Count == 1 ? "" : "s")} ({names}); this version trains 2-label classifiers, so the training table needs exactly two.");
+            throw new TableFileException(path, $"{path}: column '{column}' (data.label_column) has {distinct.Count} label{(distinct.Count == 1 ? "" : "s")} ({names}); a classifier needs 2 to {Review.MaxLabels} distinct labels.");
         }
 
         return distinct;
@@ -132,7 +136,7 @@ public static class TableIngester
     {
         var inTest = new bool[train.Count];
         var random = new DeterministicRandom(request.Seed, CarveStream);
-        for (int label = 0; label < 2; label++)
+        for (int label = 0; label < index.Count; label++)
         {
             var rows = Enumerable.Range(0, train.Count).Where(i => index[train[i].Label.Text] == label).ToList();
             random.Shuffle(rows);

@@ -125,13 +125,27 @@ public sealed class TableIngesterTests : IDisposable
     }
 
     [Fact]
-    public async Task Labels_MoreThanTwo_FailWithOneLineListingThem()
+    public async Task Labels_MoreThanTwo_BecomeClassIdsInSortedOrder()
     {
         var train = Write("train.csv", "text,label\na,c\nb,a\nc,e\nd,b\ne,d\n");
+        var test = Write("test.csv", "text,label\nf,e\ng,e\n");
+
+        var (result, reviews) = await Ingest(train, test);
+
+        Assert.Equal(["a", "b", "c", "d", "e"], result.Labels);
+        Assert.Equal(2, ById(reviews, "train/1").Label);  // "c"
+        Assert.Null(result.Written);
+        Assert.Equal(new LabelCounts([1, 1, 1, 1, 1], [0, 0, 0, 0, 2]), result.PerLabel);
+    }
+
+    [Fact]
+    public async Task Labels_OnlyOne_FailWithOneLineSayingHowManyAreAllowed()
+    {
+        var train = Write("train.csv", "text,label\na,x\nb,x\n");
 
         var error = await Assert.ThrowsAsync<TableFileException>(() => Ingest(train));
 
-        Assert.Equal($"{train}: column 'label' (data.label_column) has 5 labels (a, b, c, d, e); this version trains 2-label classifiers, so the training table needs exactly two.", error.Message);
+        Assert.Equal($"{train}: column 'label' (data.label_column) has 1 label (x); a classifier needs 2 to 256 distinct labels.", error.Message);
     }
 
     [Fact]
