@@ -13,17 +13,18 @@ public sealed record GemmSelection(GemmPath Path, string Requested, string Reaso
 
     static readonly Lazy<GemmSelection> Process = new(() => Resolve(Environment.GetEnvironmentVariable(EnvironmentVariable), CpuIdentity.Current(), () => OpenBlas.IsAvailable && BlasLinear.IsSupported));
 
-    static GemmSelection? forced;
+    // Flows with the caller's async context only, so a test forcing one path never switches a test running beside it.
+    static readonly AsyncLocal<GemmSelection?> forced = new();
 
     /// <summary>This process's choice; an invalid <c>IMDBX_GEMM</c> throws <see cref="ArgumentException"/> on first use.</summary>
-    public static GemmSelection Current => forced ?? Process.Value;
+    public static GemmSelection Current => forced.Value ?? Process.Value;
 
     /// <summary>Runs on <paramref name="path"/> until the result is disposed (tests that compare paths in one process).</summary>
     internal static IDisposable Force(GemmPath path)
     {
-        var previous = forced;
-        forced = Resolve(path == GemmPath.OpenBlas ? "openblas" : "mkl", CpuIdentity.Current(), () => OpenBlas.IsAvailable && BlasLinear.IsSupported);
-        return new Restore(() => forced = previous);
+        var previous = forced.Value;
+        forced.Value = Resolve(path == GemmPath.OpenBlas ? "openblas" : "mkl", CpuIdentity.Current(), () => OpenBlas.IsAvailable && BlasLinear.IsSupported);
+        return new Restore(() => forced.Value = previous);
     }
 
     sealed class Restore(Action restore) : IDisposable

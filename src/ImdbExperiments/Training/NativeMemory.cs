@@ -32,9 +32,11 @@ public static class NativeMemory
     /// Turns off glibc's per-block mmap and heap trimming for the rest of the process, unless
     /// <c>IMDBX_MALLOC=system</c>. Returns whether it did; call it once, before the first tensor.
     /// </summary>
-    public static bool RetainFreedMemory()
+    public static bool RetainFreedMemory() => RetainFreedMemory(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary><see cref="RetainFreedMemory()"/> with <paramref name="choice"/> as the variable's value (tests: no process-wide variable a child process could inherit).</summary>
+    public static bool RetainFreedMemory(string? choice)
     {
-        var choice = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (string.Equals(choice, "system", StringComparison.OrdinalIgnoreCase))
             return false;
         if (!string.IsNullOrEmpty(choice) && !string.Equals(choice, "retain", StringComparison.OrdinalIgnoreCase))

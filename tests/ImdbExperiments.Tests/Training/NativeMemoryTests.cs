@@ -36,31 +36,15 @@ public sealed class NativeMemoryTests
     [Fact]
     public void RetainFreedMemory_RejectsAnUnknownSetting_NamingTheVariableAndWhatIsAllowed()
     {
-        Environment.SetEnvironmentVariable(NativeMemory.EnvironmentVariable, "jemalloc");
-        try
-        {
-            var error = Assert.Throws<ArgumentException>(() => NativeMemory.RetainFreedMemory());
-            Assert.Contains("IMDBX_MALLOC is 'jemalloc'", error.Message);
-            Assert.Contains("retain", error.Message);
-            Assert.Contains("system", error.Message);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(NativeMemory.EnvironmentVariable, null);
-        }
+        var error = Assert.Throws<ArgumentException>(() => NativeMemory.RetainFreedMemory("jemalloc"));
+        Assert.Contains("IMDBX_MALLOC is 'jemalloc'", error.Message);
+        Assert.Contains("retain", error.Message);
+        Assert.Contains("system", error.Message);
     }
 
     [Fact]
     public void RetainFreedMemory_WithSystem_LeavesMallocAlone()
     {
-        Environment.SetEnvironmentVariable(NativeMemory.EnvironmentVariable, "system");
-        try
-        {
-            Assert.False(NativeMemory.RetainFreedMemory());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(NativeMemory.EnvironmentVariable, null);
-        }
+        Assert.False(NativeMemory.RetainFreedMemory("system"));
     }
 }
