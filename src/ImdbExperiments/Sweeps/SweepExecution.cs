@@ -195,18 +195,23 @@ public static class SweepExecution
         {
             return OpenParent(context, parentFolder, trackingOptions with { RunFolderLock = new LockOptions { NoWait = true } });
         }
-        catch (IOException) when (RunTracker.HasRun(parentFolder, trackingOptions))
+        // Held by another worker: it may not have written the parent's start yet; WaitForParentAsync waits for it.
+        catch (IOException e) when (e is LockUnavailableException || RunTracker.HasRun(parentFolder, trackingOptions))
         {
             return null;
         }
     }
 
+    // The worker holding the parent writes its start right after taking the lock: a minute covers a loaded machine.
+    private static readonly TimeSpan ParentStartTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>A worker that does not hold the parent needs the parent's start in its journal before its trials can name it.</summary>
     private static async Task WaitForParentAsync(string parentFolder, TrackingOptions trackingOptions, SweepExecutionOptions options, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; !RunTracker.HasRun(parentFolder, trackingOptions); attempt++)
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!RunTracker.HasRun(parentFolder, trackingOptions))
         {
-            if (attempt == 100)
+            if (waited.Elapsed > ParentStartTimeout)
             {
                 throw new IOException($"The sweep's run folder '{parentFolder}' is held by another process but has no parent run; is another sweep of the same run name running?");
             }

@@ -133,6 +133,30 @@ public sealed class SweepCommandTests
     }
 
     [Fact]
+    public void TwoWorkersStartedTogether_ShareOneParent_AndRunEachTrialOnce()
+    {
+        using var project = new TempFolder();
+        Directory.CreateDirectory(project.Combine("experiments"));
+        File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), Sweep);
+
+        // Started at the same moment, as `sweep plan --workers 2` users do: one takes the parent, the other may find its
+        // folder locked before the parent's start is written, and must wait for it rather than fail.
+        using var first = ImdbxProcess.Start(project.Path, "sweep", "--experiment", "tiny-sweep", "--worker");
+        using var second = ImdbxProcess.Start(project.Path, "sweep", "--experiment", "tiny-sweep", "--worker");
+        var outputs = new[] { first, second }.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToArray();
+        first.WaitForExit();
+        second.WaitForExit();
+        var text = string.Join("\n", outputs.Select(o => o.Out.Result + o.Err.Result));
+        Assert.True(first.ExitCode == 0 && second.ExitCode == 0, text);
+
+        Assert.Equal(2, text.Split('\n').Count(l => l.StartsWith("train     built", StringComparison.Ordinal))); // each trial trained once, by one worker
+        var database = project.Combine("mlflow.db");
+        var parent = Assert.Single(SqliteRows(database, "SELECT DISTINCT value FROM tags WHERE key = 'mlflow.parentRunId'"));
+        Assert.Equal(2, SqliteRows(database, $"SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId' AND value = '{parent}'").Count);
+        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SqliteRows(database, "SELECT status FROM runs"));
+    }
+
+    [Fact]
     public void SweepPlan_OfATpeSweep_PrintsWorkerCommandsOfTheSharedStudy()
     {
         using var project = new TempFolder();
