@@ -63,14 +63,7 @@ public static class SweepPlanWriter
                 writer.WriteStartObject();
                 writer.WriteString("worker", entry.Trial);
                 writer.WriteNumber("index", entry.Index);
-                writer.WriteStartArray("argv");
-                foreach (var argument in entry.Arguments)
-                {
-                    writer.WriteStringValue(argument);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteString("command", entry.Command);
+                WriteCommand(writer, entry);
                 writer.WriteEndObject();
             }
 
@@ -117,14 +110,7 @@ public static class SweepPlanWriter
                 }
 
                 writer.WriteEndObject();
-                writer.WriteStartArray("argv");
-                foreach (var argument in entry.Arguments)
-                {
-                    writer.WriteStringValue(argument);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteString("command", entry.Command);
+                WriteCommand(writer, entry);
                 writer.WriteEndObject();
             }
 
@@ -133,6 +119,19 @@ public static class SweepPlanWriter
         }
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    /// <summary>An entry's <c>argv</c> and <c>command</c>, the same in a trial plan and a worker plan.</summary>
+    private static void WriteCommand(Utf8JsonWriter writer, SweepPlanEntry entry)
+    {
+        writer.WriteStartArray("argv");
+        foreach (var argument in entry.Arguments)
+        {
+            writer.WriteStringValue(argument);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString("command", entry.Command);
     }
 
     private static List<string> Arguments(SweepTrial trial, string experiment, SweepCommandStyle style)
