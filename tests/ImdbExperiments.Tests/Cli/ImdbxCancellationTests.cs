@@ -8,7 +8,7 @@ namespace ImdbExperiments.Tests.Cli;
 public sealed class ImdbxCancellationTests
 {
     // Long enough (140 steps after the first checkpoint) that the signal lands mid-training; small enough to take seconds.
-    const string Spec = """
+    internal const string Spec = """
         data:
           source: synthetic
           synthetic:

@@ -184,29 +184,10 @@ public sealed class SweepCommandTests
     {
         using var project = new TempFolder();
         Directory.CreateDirectory(project.Combine("experiments"));
-        // Long enough (150 steps, a checkpoint every 10) that both trials are mid-training when the signal comes.
-        File.WriteAllText(project.Combine("experiments", "long-sweep.yaml"), """
-            data:
-              source: synthetic
-              synthetic:
-                reviews_per_label: 150
-            model:
-              init: random
-              random:
-                hidden_size: 64
-                num_hidden_layers: 2
-                num_attention_heads: 2
-                intermediate_size: 128
-                max_position_embeddings: 64
-            tokenizer:
-              max_length: 64
-            training:
-              max_steps: 150
-              batch_size: 8
-              eval_every: 50
-              checkpoint_every: 10
-            tracking:
-              uri: file:./mlruns
+        // The Ctrl-C test's spec (150 steps, a checkpoint every 10), so both trials are mid-training when the signal comes;
+        // without its one thread, as --parallel 2 splits the cores.
+        File.WriteAllText(project.Combine("experiments", "long-sweep.yaml"), ImdbxCancellationTests.Spec.Replace("  threads: 1\n", "", StringComparison.Ordinal) + """
+
             sweep:
               parameters:
                 training.learning_rate: [1.0e-3, 3.0e-3]
