@@ -20,7 +20,25 @@ static class ModelResolution
 
     /// <summary>--precision of predict and serve: inference's own choice, not the training precision (a bf16-trained model scores fine in fp32).</summary>
     public static Option<InferencePrecision> PrecisionOption() =>
-        new("--precision") { Description = "auto (bf16 where the CPU has avx512_bf16 or amx_bf16, else fp32), fp32 or bf16.", DefaultValueFactory = _ => InferencePrecision.Auto };
+        new("--precision")
+        {
+            Description = "auto (bf16 where the CPU has avx512_bf16 or amx_bf16, else fp32), fp32 or bf16.",
+            DefaultValueFactory = _ => InferencePrecision.Auto,
+            // One line naming the value and what is allowed, not the enum's .NET type.
+            CustomParser = argument => argument.Tokens.Single().Value.ToLowerInvariant() switch
+            {
+                "auto" => InferencePrecision.Auto,
+                "fp32" => InferencePrecision.Fp32,
+                "bf16" => InferencePrecision.Bf16,
+                var other => Error(argument, $"--precision '{other}': allowed: auto, fp32 or bf16."),
+            },
+        };
+
+    static InferencePrecision Error(System.CommandLine.Parsing.ArgumentResult argument, string message)
+    {
+        argument.AddError(message);
+        return default;
+    }
 
     /// <summary>The model folder and <paramref name="options"/> completed with the experiment's tokenization.</summary>
     public static async Task<(string Folder, SentimentPredictorOptions Options)> ResolveAsync(

@@ -15,6 +15,14 @@ static class SweepCommands
     static readonly Option<int?> Parallel = new("--parallel")
     {
         Description = "Run this many trials at once, each in its own worker process with training.threads = cores / N (unless the spec sets training.threads).",
+        // One line naming the value and what is allowed, not int's .NET type name.
+        CustomParser = argument =>
+        {
+            var token = argument.Tokens.Single().Value;
+            if (int.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)) return n;
+            argument.AddError($"--parallel '{token}': allowed: a whole number of trials at once, 1 to {MaxParallel}.");
+            return null;
+        },
     };
 
     static readonly Option<bool> Worker = new("--worker")
