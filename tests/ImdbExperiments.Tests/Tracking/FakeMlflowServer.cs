@@ -60,6 +60,9 @@ public sealed partial class FakeMlflowServer : IDisposable
     /// <summary>The next this-many log-batch requests are applied, then their connection is dropped before the answer.</summary>
     public int DropLogBatchAnswersAfterApplying { get; set; }
 
+    /// <summary>The next this-many runs/outputs requests are answered 503 without being applied.</summary>
+    public int FailRunsOutputs { get; set; }
+
     /// <summary>When set, requests must carry this Authorization header value.</summary>
     public string? RequiredAuthorization { get; set; }
 
@@ -443,6 +446,11 @@ public sealed partial class FakeMlflowServer : IDisposable
     // outputs/<model_id> folder instead. Neither checks that the model exists.
     private (int, JsonObject) LogOutputs(JsonObject json)
     {
+        if (FailRunsOutputs > 0)
+        {
+            FailRunsOutputs--;
+            throw new MlflowError(503, "TEMPORARILY_UNAVAILABLE", "runs/outputs is unavailable");
+        }
         var runId = json["run_id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String ? (string?)id : null;
         Require(runId, "run_id");
         if (json["models"] is not JsonArray models)

@@ -99,6 +99,48 @@ public sealed class LoggedModelOutputsTests
         Assert.False(Directory.Exists(temp.Combine("escape")));
     }
 
+    [Fact]
+    public async Task LoggedModel_WhoseOutputFailed_IsCreatedOnce_AndListedOnceAtItsStep_WhenSynced_AndWhenReplayedAgain()
+    {
+        using var temp = new TempFolder();
+        using var server = new FakeMlflowServer { FailRunsOutputs = 1_000_000 };
+        var options = new TrackingOptions
+        {
+            TrackingUri = server.Uri,
+            ExperimentName = "imdb",
+            GetEnvironmentVariable = _ => null,
+            Warn = _ => { },
+            RetryCooldown = TimeSpan.FromMilliseconds(100),
+            FinalFlushTimeout = TimeSpan.FromSeconds(3),
+            Rest = new MlflowRestClientOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10), AttemptTimeout = TimeSpan.FromSeconds(5) },
+        };
+        var runFolder = temp.Combine("runs", "outputs");
+        var package = temp.Combine("runs", "outputs", "mlflow-model");
+        Directory.CreateDirectory(Path.Combine(package, "model"));
+        File.WriteAllText(Path.Combine(package, "model", "model.safetensors"), "weights");
+        TrackingSummary summary;
+        await using (var tracker = RunTracker.Start(new RunStart(runFolder) { RunName = "outputs" }, options))
+        {
+            tracker.LogModel(new LoggedModelRequest("train-key", "outputs", package, [], [], [new Metric("best_validation/accuracy", 0.9, T0, 3)], Step: 3));
+            summary = await tracker.EndAsync();
+        }
+        Assert.False(summary.AllSent);
+        // Created before its output was refused, and remembered: no replay creates it again.
+        var created = Assert.Single(server.LoggedModels);
+        Assert.Empty(server.Runs.Single().Outputs);
+
+        server.FailRunsOutputs = 0;
+        Assert.Equal(SyncOutcome.Synced, (await TrackingSync.SyncAsync(runFolder, options)).Outcome);
+        File.Delete(Path.Combine(runFolder, RunJournal.AckFileName)); // as if the process died before acknowledging
+        Assert.Equal(SyncOutcome.Synced, (await TrackingSync.SyncAsync(runFolder, options)).Outcome);
+
+        Assert.Equal(created.ModelId, Assert.Single(server.LoggedModels).ModelId);
+        Assert.Equal("LOGGED_MODEL_READY", created.Status);
+        Assert.Equal([(created.ModelId, 3L)], server.Runs.Single().Outputs);
+        Assert.Single(server.Artifacts.Keys, key => key.EndsWith("model.safetensors", StringComparison.Ordinal));
+        Assert.Contains("\"step\":3", File.ReadLines(Path.Combine(runFolder, RunJournal.JournalFileName)).Single(line => line.Contains("\"type\":\"logged_model\"", StringComparison.Ordinal)));
+    }
+
     static List<string?[]> Rows(string path, string sql)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
