@@ -39,6 +39,8 @@ public static class RunModel
             .Select(pair => new Param(pair.Key, pair.Value))
             .ToList();
         IReadOnlyList<RunTag> tags = [new(TrainKeyTag, train.Key), new("imdbx.spec_hash", spec.Hash)];
-        return new LoggedModelRequest(train.Key, runName, package, parameters, tags, chosenBy, validation?.Name, validation?.Digest);
+        // The run's output names the model at the step it was chosen at, the step of the metrics it carries.
+        var step = chosenBy.Select(metric => metric.Step).DefaultIfEmpty(0).Max();
+        return new LoggedModelRequest(train.Key, runName, package, parameters, tags, chosenBy, validation?.Name, validation?.Digest, Step: step);
     }
 }

@@ -110,19 +110,19 @@ public sealed class RunTracking : IAsyncDisposable
     public void Evaluated(StageOutput evaluate, int step) =>
         tracker?.LogMetrics(Metrics("test", evaluate.Manifest.Summary["test"]!.AsObject()).ToArray(), step, evaluate.Manifest.CreatedUtc);
 
-    /// <summary>Logs the run folder's files and model (also as a LoggedModel) and ends the run as FINISHED.</summary>
+    /// <summary>
+    /// Logs the run folder's files, the model as a LoggedModel (its weights stored once, in the model's own artifact location, as
+    /// MLflow 3's log_model stores them: no copy under the run's artifacts, the run lists the model among its outputs) and ends
+    /// the run as FINISHED.
+    /// </summary>
     public async Task<TrackingSummary?> FinishAsync(RunFolder folder, string runName)
     {
         ended = true;
         if (tracker is null) return null;
         foreach (var file in folder.ArtifactFiles()) tracker.LogArtifact(file);
-        if (spec.Spec.Tracking.LogModel && Directory.Exists(folder.ModelFolder))
-        {
-            tracker.LogArtifact(folder.ModelFolder, TrainStage.ModelFolder, trained?.Key);
-            if (trained is not null)
-                tracker.LogModel(RunModel.Prepare(folder.Path, runName, spec, trained, bestMetrics,
-                    datasets.FirstOrDefault(d => d.Context == "validation")));
-        }
+        if (spec.Spec.Tracking.LogModel && trained is not null && Directory.Exists(folder.ModelFolder))
+            tracker.LogModel(RunModel.Prepare(folder.Path, runName, spec, trained, bestMetrics,
+                datasets.FirstOrDefault(d => d.Context == "validation")));
         return await tracker.EndAsync(RunStatus.Finished);
     }
 

@@ -18,7 +18,7 @@ public sealed record TrackingSpec
     [SpecDoc("MLflow run name and the run folder's name (artifacts/runs/<run_name>); null = <name>-<spec hash prefix>.")]
     public string? RunName { get; init; }
 
-    [SpecKey("log_model"), SpecDoc("Log the best model as an artifact.")]
+    [SpecKey("log_model"), SpecDoc("Log the best model as an MLflow 3 LoggedModel, the run's output (its weights stored once, as the model's artifacts).")]
     public bool LogModel { get; init; } = true;
 
     [SpecKey("tags"), SpecDoc("Extra MLflow run tags.")]

@@ -62,6 +62,12 @@ public interface ITrackingBackend : IDisposable
     /// <summary>A folder's files under the model's artifact location (same rules as <see cref="LogArtifactAsync"/>).</summary>
     Task LogLoggedModelArtifactsAsync(LoggedModelInfo model, string localFolder, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists LoggedModels among the run's outputs (MLflow 3's log_outputs, POST runs/outputs), as log_model does right after
+    /// creating the model. A model the run already lists is not added again (MLflow's SQL store would refuse the duplicate row).
+    /// </summary>
+    Task LogOutputsAsync(string runId, IReadOnlyList<LoggedModelOutput> models, CancellationToken cancellationToken = default);
+
     /// <summary>Marks the LoggedModel READY: its artifacts are complete.</summary>
     Task FinalizeLoggedModelAsync(string modelId, CancellationToken cancellationToken = default);
 }

@@ -31,7 +31,10 @@ internal sealed record ArtifactEvent(string LocalPath, string? ArtifactPath) : J
     public string? Fingerprint { get; init; }
 }
 
-/// <summary>The run's best model as an MLflow 3 LoggedModel; <see cref="LocalFolder"/> is stored like <see cref="ArtifactEvent.LocalPath"/>.</summary>
+/// <summary>
+/// The run's best model as an MLflow 3 LoggedModel, and the run's output (log_outputs) that names it at <see cref="Step"/>;
+/// <see cref="LocalFolder"/> is stored like <see cref="ArtifactEvent.LocalPath"/>.
+/// </summary>
 internal sealed record LoggedModelEvent(
     string Key,
     string Name,
@@ -41,7 +44,8 @@ internal sealed record LoggedModelEvent(
     IReadOnlyList<RunTag> Tags,
     IReadOnlyList<Metric> Metrics,
     string? DatasetName,
-    string? DatasetDigest) : JournalEvent;
+    string? DatasetDigest,
+    long Step) : JournalEvent;
 
 internal sealed record StatusEvent(RunStatus Status, long? EndTimeMs) : JournalEvent;
 

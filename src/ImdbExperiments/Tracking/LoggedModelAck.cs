@@ -6,16 +6,19 @@ namespace ImdbExperiments.Tracking;
 /// <summary>
 /// <c>tracking.models</c> beside the journal <c>tracking.jsonl</c> (<c>tracking-&lt;target&gt;.models</c> beside a later target's
 /// journal: a model is created once per target): for each logged model key, the backend's model id, artifact URI and
-/// whether it is finalized, so a replay or a re-run never creates the model twice. Replaced atomically.
+/// whether it is finalized and listed among the run's outputs, so a replay or a re-run never creates the model or its output
+/// twice. Replaced atomically.
 /// </summary>
 internal static class LoggedModelAck
 {
 
-    public sealed record Entry(string ModelId, string ExperimentId, string ArtifactUri, bool Ready);
+    /// <param name="OutputLogged">the run's log_outputs names the model; false in files older than it</param>
+    public sealed record Entry(string ModelId, string ExperimentId, string ArtifactUri, bool Ready, bool OutputLogged = false);
 
     public static Entry? Find(string runFolder, string journalFile, string key) =>
         Read(PathOf(runFolder, journalFile))[key] is JsonObject entry
-            ? new Entry((string)entry["model_id"]!, (string?)entry["experiment_id"] ?? "", (string?)entry["artifact_uri"] ?? "", (bool?)entry["ready"] ?? false)
+            ? new Entry((string)entry["model_id"]!, (string?)entry["experiment_id"] ?? "", (string?)entry["artifact_uri"] ?? "", (bool?)entry["ready"] ?? false,
+                (bool?)entry["output_logged"] ?? false)
             : null;
 
     public static void Save(string runFolder, string journalFile, string key, Entry entry)
@@ -28,6 +31,7 @@ internal static class LoggedModelAck
             ["experiment_id"] = entry.ExperimentId,
             ["artifact_uri"] = entry.ArtifactUri,
             ["ready"] = entry.Ready,
+            ["output_logged"] = entry.OutputLogged,
         };
         var temporary = Path.Combine(runFolder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -5,6 +5,7 @@ namespace ImdbExperiments.Tracking;
 /// <see cref="MlflowModelFile.Package"/>), params, tags, and the metrics it was chosen by, measured on one dataset.
 /// </summary>
 /// <param name="Key">what the model is (the train stage key): the same key is logged once per run, whatever the re-runs</param>
+/// <param name="Step">the step the run's output names (<see cref="LoggedModelOutput.Step"/>): the step of the model's metrics</param>
 public sealed record LoggedModelRequest(
     string Key,
     string Name,
@@ -14,4 +15,5 @@ public sealed record LoggedModelRequest(
     IReadOnlyList<Metric> Metrics,
     string? DatasetName = null,
     string? DatasetDigest = null,
-    string ModelType = MlflowModelFile.TransformersFlavor);
+    string ModelType = MlflowModelFile.TransformersFlavor,
+    long Step = 0);

@@ -1,9 +1,10 @@
 namespace ImdbExperiments.Tracking;
 
 /// <summary>
-/// Sends one <see cref="LoggedModelEvent"/> in MLflow 3's order (mlflow/tracking/fluent.py _create_logged_model, then
-/// log_model: create PENDING, params and tags, metrics, artifacts with the MLmodel file, finalize READY), remembering the
-/// model id in <see cref="LoggedModelAck"/> right after it is created so that no replay creates it twice.
+/// Sends one <see cref="LoggedModelEvent"/> in MLflow 3's order (mlflow/models/model.py Model.log: _create_logged_model
+/// PENDING with params and tags, log_outputs naming it at its step among the run's outputs, its metrics, its artifacts with the
+/// MLmodel file under the model's own artifact location and nowhere under the run's, finalize READY), remembering the model
+/// id and the output in <see cref="LoggedModelAck"/> as each is sent so that no replay creates either twice.
 /// </summary>
 internal static class LoggedModelSender
 {
@@ -11,12 +12,18 @@ internal static class LoggedModelSender
     {
         var known = LoggedModelAck.Find(journal.RunFolder, journal.JournalFile, model.Key);
         if (known is { Ready: true })
+        {
+            // Finalized before runs/outputs was sent (an older tracker): only the output is missing.
+            if (!known.OutputLogged)
+                await LogOutputAsync(journal, backend, run, model, known, cancellationToken);
             return;
+        }
         LoggedModelInfo info;
         if (known is null)
         {
             info = await backend.CreateLoggedModelAsync(run.ExperimentId, model.Name, run.RunId, model.ModelType, cancellationToken);
-            LoggedModelAck.Save(journal.RunFolder, journal.JournalFile, model.Key, new LoggedModelAck.Entry(info.ModelId, info.ExperimentId, info.ArtifactUri, Ready: false));
+            known = new LoggedModelAck.Entry(info.ModelId, info.ExperimentId, info.ArtifactUri, Ready: false);
+            LoggedModelAck.Save(journal.RunFolder, journal.JournalFile, model.Key, known);
         }
         else
         {
@@ -26,6 +33,8 @@ internal static class LoggedModelSender
             await backend.LogLoggedModelParamsAsync(info.ModelId, model.Parameters, cancellationToken);
         if (model.Tags.Count > 0)
             await backend.SetLoggedModelTagsAsync(info.ModelId, model.Tags, cancellationToken);
+        if (!known.OutputLogged)
+            known = await LogOutputAsync(journal, backend, run, model, known, cancellationToken);
         if (model.Metrics.Count > 0)
             await backend.LogLoggedModelMetricsAsync(run.RunId, info.ModelId, model.Metrics, model.DatasetName, model.DatasetDigest, cancellationToken);
 
@@ -35,7 +44,16 @@ internal static class LoggedModelSender
         MlflowModelFile.Write(folder, info.ModelId, run.RunId, model.Name, ArchitectureOf(folder), DateTimeOffset.FromUnixTimeMilliseconds(model.TimeMs));
         await backend.LogLoggedModelArtifactsAsync(info, folder, cancellationToken);
         await backend.FinalizeLoggedModelAsync(info.ModelId, cancellationToken);
-        LoggedModelAck.Save(journal.RunFolder, journal.JournalFile, model.Key, new LoggedModelAck.Entry(info.ModelId, info.ExperimentId, info.ArtifactUri, Ready: true));
+        LoggedModelAck.Save(journal.RunFolder, journal.JournalFile, model.Key, known with { Ready = true });
+    }
+
+    private static async Task<LoggedModelAck.Entry> LogOutputAsync(RunJournal journal, ITrackingBackend backend, RunInfo run, LoggedModelEvent model,
+        LoggedModelAck.Entry known, CancellationToken cancellationToken)
+    {
+        await backend.LogOutputsAsync(run.RunId, [new LoggedModelOutput(known.ModelId, model.Step)], cancellationToken);
+        var logged = known with { OutputLogged = true };
+        LoggedModelAck.Save(journal.RunFolder, journal.JournalFile, model.Key, logged);
+        return logged;
     }
 
     // config.json's architectures[0], as build_flavor_config_from_local_checkpoint reads it.

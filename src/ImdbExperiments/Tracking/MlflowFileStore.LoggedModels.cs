@@ -11,6 +11,7 @@ namespace ImdbExperiments.Tracking;
 ///                                      params/&lt;key&gt;, tags/&lt;key&gt;  raw values
 ///                                      metrics/&lt;key&gt;           "&lt;timestamp&gt; &lt;value&gt; &lt;step&gt; &lt;run_id&gt; &lt;dataset_name&gt; &lt;dataset_digest&gt;"
 ///                                      artifacts/...
+/// mlruns/&lt;experiment_id&gt;/&lt;run_id&gt;/outputs/&lt;model_id&gt;/meta.yaml   the run's log_outputs: RUN_OUTPUT -> MODEL_OUTPUT, step
 /// </code>
 /// </summary>
 public sealed partial class MlflowFileStore
@@ -114,6 +115,35 @@ public sealed partial class MlflowFileStore
             pair.Key is "creation_timestamp" or "last_updated_timestamp" && long.TryParse(pair.Value, CultureInfo.InvariantCulture, out var number) ? number : pair.Value))), modelFolder);
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// log_outputs as file_store.py writes it: outputs/&lt;model_id&gt;/meta.yaml in the run's folder, written once (a model the run
+    /// already lists is left as it is). Its _FileStoreOutput.write_yaml puts the model id in source_id and destination_id both.
+    /// </summary>
+    public Task LogOutputsAsync(string runId, IReadOnlyList<LoggedModelOutput> models, CancellationToken cancellationToken = default)
+    {
+        var runFolder = ActiveRunFolder(runId);
+        foreach (var model in models)
+        {
+            // The id names a folder: only MLflow's m-<hex> spelling is taken.
+            if (!ModelIdPattern().IsMatch(model.ModelId))
+                throw Invalid($"Invalid model ID: '{model.ModelId}'.");
+            var outputFolder = Path.Combine(runFolder, OutputsFolderName, model.ModelId);
+            Directory.CreateDirectory(outputFolder);
+            WriteIfMissing(Path.Combine(outputFolder, "meta.yaml"), runFolder, MlflowYaml.Write(
+            [
+                new("destination_id", model.ModelId),
+                new("destination_type", "MODEL_OUTPUT"),
+                new("source_id", model.ModelId),
+                new("source_type", "RUN_OUTPUT"),
+                new("step", model.Step),
+                new("tags", (IReadOnlyList<KeyValuePair<string, string>>)[]),
+            ]));
+        }
+        return Task.CompletedTask;
+    }
+
+    internal const string OutputsFolderName = "outputs";
 
     private string FindModelFolder(string modelId)
     {

@@ -71,8 +71,45 @@ internal static class MlflowFileStoreRunReader
             Tags = tags,
             MetricHistories = histories,
             Metrics = RunHistories.Latest(histories),
+            ModelOutputs = ReadModelOutputs(folder),
         };
     }
+
+    // file_store.py _get_model_outputs: each outputs/<id>/meta.yaml whose destination_type is MODEL_OUTPUT names destination_id at its step.
+    private static List<LoggedModelOutput> ReadModelOutputs(string runFolder)
+    {
+        var outputs = new List<LoggedModelOutput>();
+        var parent = Path.Combine(runFolder, MlflowFileStore.OutputsFolderName);
+        if (!Directory.Exists(parent))
+        {
+            return outputs;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(parent).Order(StringComparer.Ordinal))
+        {
+            var path = Path.Combine(folder, "meta.yaml");
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            // A model output's meta.yaml is a few lines; a large one is not MLflow's.
+            if (new FileInfo(path).Length > MaxOutputMetaBytes)
+            {
+                throw new TrackingException($"Run output '{path}' has {new FileInfo(path).Length} bytes; an MLflow output meta.yaml has at most {MaxOutputMetaBytes}.", "INVALID_STATE");
+            }
+
+            var meta = MlflowYaml.ReadScalars(ReadShared(path));
+            if (meta.GetValueOrDefault("destination_type") == "MODEL_OUTPUT" && meta.GetValueOrDefault("destination_id") is { Length: > 0 } modelId)
+            {
+                outputs.Add(new LoggedModelOutput(modelId, Long(meta.GetValueOrDefault("step")) ?? 0));
+            }
+        }
+
+        return outputs;
+    }
+
+    private const int MaxOutputMetaBytes = 64 * 1024;
 
     private static List<Metric> ParseMetricLines(string key, string text, string path)
     {

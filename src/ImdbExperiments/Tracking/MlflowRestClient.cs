@@ -119,7 +119,7 @@ public sealed class MlflowRestClient : ITrackingBackend
             foreach (var run in array.EnumerateArray())
             {
                 if (ReadRunInfo(run, null) is { } info)
-                    runs.Add(new TrackedRun(info, ReadRunData(run)));
+                    runs.Add(new TrackedRun(info, ReadRunData(run)) { ModelOutputs = ReadModelOutputs(run) });
             }
         }
         return (runs, ReadString(response, "next_page_token") is { Length: > 0 } token ? token : null);
@@ -360,6 +360,37 @@ public sealed class MlflowRestClient : ITrackingBackend
         await CallAsync(HttpMethod.Patch, $"logged-models/{EscapeSegment(modelId)}", body, null, cancellationToken);
     }
 
+    // rest_store.py log_outputs: POST runs/outputs {run_id, models: [{model_id, step}]}. The run is read first because a
+    // SQL-backed server answers a model the run already lists with 400 BAD_REQUEST (the inputs table's primary key).
+    public async Task LogOutputsAsync(string runId, IReadOnlyList<LoggedModelOutput> models, CancellationToken cancellationToken = default)
+    {
+        var listed = (await GetRunOutputsAsync(runId, cancellationToken)).Select(output => output.ModelId).ToHashSet(StringComparer.Ordinal);
+        var missing = models.Where(model => !listed.Contains(model.ModelId)).ToList();
+        if (missing.Count == 0)
+            return;
+        var body = Json(writer =>
+        {
+            writer.WriteString("run_id", runId);
+            writer.WriteStartArray("models");
+            foreach (var model in missing)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("model_id", model.ModelId);
+                writer.WriteNumber("step", model.Step);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        });
+        await CallAsync(HttpMethod.Post, "runs/outputs", body, null, cancellationToken);
+    }
+
+    /// <summary>The run's model outputs (runs/get: run.outputs.model_outputs; omitted when the run has none).</summary>
+    public async Task<IReadOnlyList<LoggedModelOutput>> GetRunOutputsAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var response = await CallAsync(HttpMethod.Get, "runs/get", null, Query(("run_id", runId)), cancellationToken);
+        return response.TryGetProperty("run", out var run) ? ReadModelOutputs(run) : [];
+    }
+
     public void Dispose() => _transport.Dispose();
 
     /// <summary>Where the server's artifact proxy takes a file of this run (PUT /api/2.0/mlflow-artifacts/artifacts/...).</summary>
@@ -474,6 +505,17 @@ public sealed class MlflowRestClient : ITrackingBackend
         var status = ReadString(info, "status") is { } text && Enum.TryParse<RunStatus>(text, ignoreCase: true, out var parsed) ? parsed : RunStatus.Running;
         return new RunInfo(runId, ReadString(info, "experiment_id") ?? "", name, ReadString(info, "artifact_uri") ?? "", status,
             ReadInt64(info, "start_time") ?? 0, ReadInt64(info, "end_time"));
+    }
+
+    internal static IReadOnlyList<LoggedModelOutput> ReadModelOutputs(JsonElement run)
+    {
+        if (run.ValueKind != JsonValueKind.Object || !run.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != JsonValueKind.Object ||
+            !outputs.TryGetProperty("model_outputs", out var array) || array.ValueKind != JsonValueKind.Array)
+            return [];
+        return array.EnumerateArray()
+            .Where(output => output.ValueKind == JsonValueKind.Object && ReadString(output, "model_id") is { Length: > 0 })
+            .Select(output => new LoggedModelOutput(ReadString(output, "model_id")!, ReadInt64(output, "step") ?? 0))
+            .ToList();
     }
 
     private static RunData ReadRunData(JsonElement run)

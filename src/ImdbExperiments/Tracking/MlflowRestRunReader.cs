@@ -44,6 +44,7 @@ internal static class MlflowRestRunReader
             Params = Pairs(data.Params.Select(p => (p.Key, p.Value))),
             Tags = tags,
             Metrics = data.LatestMetrics.GroupBy(m => m.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
+            ModelOutputs = run.ModelOutputs,
         };
     }
 

@@ -55,6 +55,7 @@ internal static class MlflowSqliteRunReader
                     Tags = tags,
                     Metrics = latest,
                     MetricHistories = histories,
+                    ModelOutputs = ModelOutputs(connection, transaction, runId),
                 });
             }
 
@@ -96,6 +97,22 @@ internal static class MlflowSqliteRunReader
         }
 
         return latest;
+    }
+
+    // sqlalchemy_store.py _get_model_outputs: the inputs rows RUN_OUTPUT (run) -> MODEL_OUTPUT (model), with their step.
+    private static List<LoggedModelOutput> ModelOutputs(SqliteConnection connection, SqliteTransaction transaction, string runId)
+    {
+        using var command = Command(connection, transaction,
+            "SELECT destination_id, step FROM inputs WHERE source_type = 'RUN_OUTPUT' AND source_id = $run AND destination_type = 'MODEL_OUTPUT' ORDER BY destination_id",
+            ("$run", runId));
+        using var reader = command.ExecuteReader();
+        var outputs = new List<LoggedModelOutput>();
+        while (reader.Read())
+        {
+            outputs.Add(new LoggedModelOutput(reader.GetString(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1)));
+        }
+
+        return outputs;
     }
 
     private static Dictionary<string, string> Pairs(SqliteConnection connection, SqliteTransaction transaction, string sql, string runId)

@@ -35,7 +35,7 @@ public static class MlflowSqliteSchema
         ["metrics"] = ["key", "value", "timestamp", "run_uuid", "step", "is_nan"],
         ["latest_metrics"] = ["key", "value", "timestamp", "step", "is_nan", "run_uuid"],
         ["datasets"] = ["dataset_uuid", "experiment_id", "name", "digest", "dataset_source_type", "dataset_source", "dataset_schema", "dataset_profile"],
-        ["inputs"] = ["input_uuid", "source_type", "source_id", "destination_type", "destination_id"],
+        ["inputs"] = ["input_uuid", "source_type", "source_id", "destination_type", "destination_id", "step"],
         ["input_tags"] = ["input_uuid", "name", "value"],
         ["logged_models"] = ["model_id", "experiment_id", "name", "artifact_location", "creation_timestamp_ms", "last_updated_timestamp_ms",
             "status", "lifecycle_stage", "model_type", "source_run_id", "status_message"],

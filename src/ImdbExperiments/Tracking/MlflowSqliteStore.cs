@@ -311,6 +311,25 @@ public sealed class MlflowSqliteStore : ITrackingBackend
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// log_outputs as sqlalchemy_store.py writes it: one inputs row (RUN_OUTPUT, run, MODEL_OUTPUT, model, step) per model, for an
+    /// active run. MLflow's IntegrityError on a row already there becomes "nothing to add", so a replay is harmless.
+    /// </summary>
+    public Task LogOutputsAsync(string runId, IReadOnlyList<LoggedModelOutput> models, CancellationToken cancellationToken = default)
+    {
+        ValidateRunId(runId);
+        Write(cancellationToken, (connection, transaction) =>
+        {
+            RequireActiveRun(connection, transaction, runId);
+            foreach (var model in models)
+                Execute(connection, transaction,
+                    "INSERT OR IGNORE INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES ($input, 'RUN_OUTPUT', $run, 'MODEL_OUTPUT', $model, $step)",
+                    ("$input", Guid.NewGuid().ToString("N")), ("$run", runId), ("$model", model.ModelId), ("$step", model.Step));
+            return 0;
+        });
+        return Task.CompletedTask;
+    }
+
     public Task FinalizeLoggedModelAsync(string modelId, CancellationToken cancellationToken = default)
     {
         FinalizeLoggedModel(modelId, LoggedModelStatus.Ready);

@@ -325,6 +325,7 @@ public sealed class RunJournal : IDisposable
                     WriteMetrics(writer, model.Metrics);
                     WriteOptional(writer, "dataset_name", model.DatasetName);
                     WriteOptional(writer, "dataset_digest", model.DatasetDigest);
+                    writer.WriteNumber("step", model.Step);
                     break;
                 case StatusEvent status:
                     writer.WriteString("type", "status");
@@ -382,16 +383,7 @@ public sealed class RunJournal : IDisposable
                 {
                     Fingerprint = OptionalString(root, "sha256"),
                 },
-                "logged_model" => new LoggedModelEvent(
-                    root.GetProperty("key").GetString()!,
-                    root.GetProperty("name").GetString()!,
-                    root.GetProperty("local_folder").GetString()!,
-                    root.GetProperty("model_type").GetString()!,
-                    ReadPairs(root, "params").Select(pair => new Param(pair.Key, pair.Value)).ToList(),
-                    ReadPairs(root, "tags").Select(pair => new RunTag(pair.Key, pair.Value)).ToList(),
-                    ReadMetrics(root),
-                    OptionalString(root, "dataset_name"),
-                    OptionalString(root, "dataset_digest")),
+                "logged_model" => ReadLoggedModel(root),
                 "status" => new StatusEvent(
                     Enum.Parse<RunStatus>(root.GetProperty("status").GetString()!, ignoreCase: true),
                     root.TryGetProperty("end_time", out var end) ? end.GetInt64() : null),
@@ -431,6 +423,24 @@ public sealed class RunJournal : IDisposable
         foreach (var metric in metrics)
             MlflowJson.WriteMetric(writer, metric);
         writer.WriteEndArray();
+    }
+
+    private static LoggedModelEvent ReadLoggedModel(JsonElement root)
+    {
+        var metrics = ReadMetrics(root);
+        // A journal older than the step field: the step the model's metrics were measured at, as that model was chosen.
+        var step = root.TryGetProperty("step", out var value) ? value.GetInt64() : metrics.Select(metric => metric.Step).DefaultIfEmpty(0).Max();
+        return new LoggedModelEvent(
+            root.GetProperty("key").GetString()!,
+            root.GetProperty("name").GetString()!,
+            root.GetProperty("local_folder").GetString()!,
+            root.GetProperty("model_type").GetString()!,
+            ReadPairs(root, "params").Select(pair => new Param(pair.Key, pair.Value)).ToList(),
+            ReadPairs(root, "tags").Select(pair => new RunTag(pair.Key, pair.Value)).ToList(),
+            metrics,
+            OptionalString(root, "dataset_name"),
+            OptionalString(root, "dataset_digest"),
+            step);
     }
 
     private static List<Metric> ReadMetrics(JsonElement root) =>

@@ -26,6 +26,9 @@ public sealed record RunRecord
     /// <summary>Each metric's points, ordered by step, then timestamp.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<Metric>> MetricHistories { get; init; } = new Dictionary<string, IReadOnlyList<Metric>>();
 
+    /// <summary>The LoggedModels the run produced, as MLflow 3's log_outputs lists them (the run's outputs); its weights are the model's artifacts, not the run's.</summary>
+    public IReadOnlyList<LoggedModelOutput> ModelOutputs { get; init; } = [];
+
     public string? ParentRunId => Tags.GetValueOrDefault(TrackingTags.ParentRunId);
 
     /// <summary>End minus start; null while the run has no end time.</summary>

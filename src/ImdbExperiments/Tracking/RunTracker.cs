@@ -293,7 +293,8 @@ public sealed class RunTracker : IAsyncDisposable
             model.Tags.Select(tag => TagOf(tag.Key, tag.Value)).ToList(),
             model.Metrics.Select(metric => metric with { Key = Key(metric.Key, "metric") }).ToList(),
             model.DatasetName,
-            model.DatasetDigest));
+            model.DatasetDigest,
+            model.Step));
     });
 
     /// <summary>

@@ -116,7 +116,10 @@ public sealed class ExperimentRunSqliteTests
             var artifacts = Scalar(database, $"SELECT artifact_uri FROM runs WHERE run_uuid = '{record.RunId}'");
             Assert.StartsWith(project.Combine("mlruns") + "/", artifacts);
             Assert.True(File.Exists(Path.Combine(artifacts, "predictions.csv")));
-            Assert.True(File.Exists(Path.Combine(artifacts, "model", "config.json")));
+            // The weights live once, in the LoggedModel's artifact folder: no model/ copy under the run's artifacts (MLflow 3's log_model).
+            Assert.False(Directory.Exists(Path.Combine(artifacts, "model")));
+            Assert.True(File.Exists(Path.Combine(model, "model", "model.safetensors")));
+            Assert.Equal(Scalar(database, $"SELECT model_id FROM logged_models WHERE source_run_id = '{record.RunId}'"), Assert.Single(record.ModelOutputs).ModelId);
 
             var before = RowCounts(database);
             var again = await ExperimentRun.RunAsync(Context(project), evaluate: true, CancellationToken.None);

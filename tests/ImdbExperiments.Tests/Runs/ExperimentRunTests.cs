@@ -76,7 +76,9 @@ public sealed class ExperimentRunTests
             Assert.True(File.Exists(Path.Combine(runFolder, "metrics", "test", "accuracy")));
             Assert.True(File.Exists(Path.Combine(runFolder, "artifacts", "predictions.csv")));
             Assert.True(File.Exists(Path.Combine(runFolder, "artifacts", "confusion_matrix.png")));
-            Assert.True(File.Exists(Path.Combine(runFolder, "artifacts", "model", "config.json")));
+            // The model is the run's LoggedModel (its own artifact folder), not a second copy under the run's artifacts (MLflow 3's log_model).
+            Assert.False(Directory.Exists(Path.Combine(runFolder, "artifacts", "model")));
+            Assert.Single(Directory.GetFiles(project.Combine("mlruns"), "model.safetensors", SearchOption.AllDirectories));
         }
         finally
         {

@@ -60,6 +60,9 @@ public sealed partial class FakeMlflowServer : IDisposable
     /// <summary>The next this-many log-batch requests are applied, then their connection is dropped before the answer.</summary>
     public int DropLogBatchAnswersAfterApplying { get; set; }
 
+    /// <summary>The next this-many runs/outputs requests are answered 503 without being applied.</summary>
+    public int FailRunsOutputs { get; set; }
+
     /// <summary>When set, requests must carry this Authorization header value.</summary>
     public string? RequiredAuthorization { get; set; }
 
@@ -98,6 +101,7 @@ public sealed partial class FakeMlflowServer : IDisposable
         public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
         public List<(string Key, double Value, long Timestamp, long Step)> Metrics { get; } = [];
         public List<JsonObject> Inputs { get; } = [];
+        public List<(string ModelId, long Step)> Outputs { get; } = [];
     }
 
     public IReadOnlyList<FakeRun> Runs
@@ -202,6 +206,8 @@ public sealed partial class FakeMlflowServer : IDisposable
                     ("POST", "/api/2.0/mlflow/experiments/set-experiment-tag") => SetExperimentTag(json!),
                     ("POST", "/api/2.0/mlflow/runs/log-inputs") => LogInputs(json!),
                     ("POST", "/api/2.0/mlflow/runs/search") => SearchRuns(json!),
+                    ("GET", "/api/2.0/mlflow/runs/get") => GetRun(query["run_id"] ?? query["run_uuid"]),
+                    ("POST", "/api/2.0/mlflow/runs/outputs") => LogOutputs(json!),
                     ("GET", "/api/2.0/mlflow/metrics/get-history") => GetMetricHistory(query["run_id"] ?? query["run_uuid"], query["metric_key"], query["max_results"], query["page_token"]),
                     ("POST", "/api/2.0/mlflow/logged-models") => CreateLoggedModel(json!),
                     ("POST", _) when LoggedModelPath().Match(path) is { Success: true, Groups: var g } && g["rest"].Value == "/params" => LogLoggedModelParams(g["id"].Value, json!),
@@ -431,6 +437,40 @@ public sealed partial class FakeMlflowServer : IDisposable
         return (200, new JsonObject());
     }
 
+    // mlflow/server/handlers.py _get_run: run_id (or the older run_uuid) required; the Run message with info, data, inputs, outputs.
+    private (int, JsonObject) GetRun(string? runId) => (200, new JsonObject { ["run"] = RunJson(FindRun(runId)) });
+
+    // mlflow/server/handlers.py _log_outputs: run_id and models required ("Missing value for required parameter '<name>'."), then
+    // the store's log_outputs. sqlalchemy_store.py adds an inputs row (RUN_OUTPUT, run, MODEL_OUTPUT, model) per model, so a model
+    // the run already lists breaks the primary key: IntegrityError, answered 400 BAD_REQUEST; file_store.py skips the existing
+    // outputs/<model_id> folder instead. Neither checks that the model exists.
+    private (int, JsonObject) LogOutputs(JsonObject json)
+    {
+        if (FailRunsOutputs > 0)
+        {
+            FailRunsOutputs--;
+            throw new MlflowError(503, "TEMPORARILY_UNAVAILABLE", "runs/outputs is unavailable");
+        }
+        var runId = json["run_id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String ? (string?)id : null;
+        Require(runId, "run_id");
+        if (json["models"] is not JsonArray models)
+            throw new MlflowError(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'models'.");
+        var run = FindRun(runId);
+        foreach (var model in models)
+        {
+            var modelId = (string?)model?["model_id"] ?? "";
+            var step = Int64(model?["step"]) ?? 0;
+            if (run.Outputs.Any(output => output.ModelId == modelId))
+            {
+                if (FileStoreBacked)
+                    continue;
+                throw new MlflowError(400, "BAD_REQUEST", "(sqlite3.IntegrityError) UNIQUE constraint failed: inputs.source_type, inputs.source_id, inputs.destination_type, inputs.destination_id");
+            }
+            run.Outputs.Add((modelId, step));
+        }
+        return (200, new JsonObject());
+    }
+
     private (int, JsonObject) SearchRuns(JsonObject json)
     {
         var ids = Array(json, "experiment_ids").Select(id => (string)id!).ToHashSet(StringComparer.Ordinal);
@@ -612,6 +652,10 @@ public sealed partial class FakeMlflowServer : IDisposable
             json["inputs"] = new JsonObject { ["dataset_inputs"] = new JsonArray(run.Inputs.Select(i => i.DeepClone()).ToArray()) };
         else
             json["inputs"] = new JsonObject();
+        // RunOutputs.to_proto: model_outputs [{model_id, step}], an empty message when the run has none.
+        json["outputs"] = run.Outputs.Count == 0
+            ? new JsonObject()
+            : new JsonObject { ["model_outputs"] = new JsonArray(run.Outputs.Select(o => (JsonNode)new JsonObject { ["model_id"] = o.ModelId, ["step"] = Int64Json(o.Step) }).ToArray()) };
         return json;
     }
 
