@@ -22,10 +22,11 @@ public sealed class IngestStage : Stage<IngestStage.IngestInputs, IngestStage.In
         [property: FromSpec("data.dedupe"), JsonPropertyName("dedupe")] Specs.DedupeMode Dedupe,
         bool Partial,
         // The default target stays out of the key (null), so reviews ingested before data.target existed are still hits.
-        [property: FromSpec("data.target", OmitNull = true), JsonPropertyName("target")] DataTarget? Target) : IngestInputs
+        [property: FromSpec("data.target", OmitNull = true), JsonPropertyName("target")] DataTarget? Target,
+        [property: JsonIgnore] bool Synthetic) : IngestInputs
     {
         // partial: data.partial, or always for the small synthetic corpus; the target is read even when it is the default.
-        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.partial", "data.target"];
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.target", .. Synthetic ? Array.Empty<string>() : ["data.partial"]];
 
         [JsonIgnore] public bool Rating => Target == DataTarget.Rating;
     }
@@ -47,7 +48,7 @@ public sealed class IngestStage : Stage<IngestStage.IngestInputs, IngestStage.In
         var data = context.Spec.Spec.Data;
         if (data.Source == DataSource.Hub) return HubDatasetIngest.Inputs(data);
         if (data.Source == DataSource.Files) return TableFilesIngest.Inputs(context);
-        return new ArchiveIngestInputs(data.Dedupe, IsPartial(data), data.Target == DataTarget.Rating ? DataTarget.Rating : null);
+        return new ArchiveIngestInputs(data.Dedupe, IsPartial(data), data.Target == DataTarget.Rating ? DataTarget.Rating : null, data.Source == DataSource.Synthetic);
     }
 
     protected override async Task BuildAsync(IngestInputs inputs, StageServices services, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)

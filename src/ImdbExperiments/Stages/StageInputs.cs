@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ImdbExperiments.Caching;
 using ImdbExperiments.Specs;
 
 namespace ImdbExperiments.Stages;
@@ -22,10 +23,14 @@ public abstract record StageInputs
     /// <summary>Spec keys a property was derived from but that no <see cref="FromSpecAttribute"/> names (a discriminator, a fallback).</summary>
     protected virtual IEnumerable<string> DerivedFrom => [];
 
-    /// <summary>Every spec key (dotted; a section stands for every key under it) whose value this record carries into the key.</summary>
+    /// <summary>
+    /// Every spec key (dotted; a section stands for every key under it) whose value this record carries into the key. A property
+    /// left out of the key (null, OmitNull) is not read; where it is read anyway (a default kept out of old keys) DerivedFrom says so.
+    /// </summary>
     public IReadOnlyList<string> SpecKeys() =>
     [
-        .. KeyProperties().Select(p => p.GetCustomAttribute<FromSpecAttribute>()?.Key).OfType<string>()
+        .. KeyProperties().Select(p => (Attribute: p.GetCustomAttribute<FromSpecAttribute>(), Value: p.GetValue(this)))
+            .Where(p => p.Attribute is not null && !(p.Attribute.OmitNull && p.Value is null)).Select(p => p.Attribute!.Key)
             .Concat(KeyProperties().Select(p => p.GetValue(this)).OfType<StageInputs>().SelectMany(nested => nested.SpecKeys()))
             .Concat(DerivedFrom).Distinct().Order(StringComparer.Ordinal),
     ];
@@ -56,7 +61,8 @@ public abstract record StageInputs
                 json[name] = value is StageInputs nested ? nested.ToKeyJson() : JsonSerializer.SerializeToNode(value, property.PropertyType, Options);
             }
         }
-        return json;
+        // Sorted as the key sorts it, so the record's JSON reads the same as the key's inputs (and as Subset wrote them).
+        return (JsonObject)CanonicalJson.Sort(json)!;
     }
 
     IEnumerable<PropertyInfo> KeyProperties() => GetType()
