@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Modeling;
 using ImdbExperiments.Specs;
@@ -9,20 +10,33 @@ using TorchSharp;
 namespace ImdbExperiments.Stages;
 
 /// <summary>evaluate: the trained model on the test split: <c>metrics.json</c> and <c>predictions.csv</c> (id, label, predicted, probability).</summary>
-public sealed class EvaluateStage : Stage
+public sealed class EvaluateStage : Stage<EvaluateStage.EvaluateInputs, EvaluateStage.EvaluateSummary>
 {
+    /// <summary>How the test split is scored; the seed only fills a missing head, which train's key (seed included) already covers.</summary>
+    public sealed record EvaluateInputs(
+        [property: FromSpec("training.eval_batch_size")] int EvalBatchSize,
+        [property: FromSpec("training.device")] TrainingDevice Device,
+        [property: FromSpec("training.precision")] TrainingPrecision Precision,
+        [property: FromSpec("training.threads")] int? Threads,
+        [property: JsonIgnore] int Seed) : StageInputs;
+
+    /// <summary>The test metrics (as <c>metrics.json</c> spells them) and the precision they were computed in.</summary>
+    public sealed record EvaluateSummary(JsonObject Test, string? Precision);
+
     public override string Name => "evaluate";
     public override int FormatVersion => 1;
     public override IReadOnlyList<string> Upstream => ["train", "tokenize"];
 
-    public override JsonNode? Inputs(PipelineContext context) =>
-        JsonNode.Parse(context.Spec.Subset("training.eval_batch_size", "training.device", "training.precision", "training.threads"));
-
-    public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    protected override EvaluateInputs Project(PipelineContext context)
     {
         var training = context.Spec.Spec.Training;
+        return new(training.EvalBatchSize, training.Device, training.Precision, training.Threads, context.Spec.Spec.Seed);
+    }
+
+    protected override async Task BuildAsync(EvaluateInputs training, StageServices services, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    {
         using var checkpoint = HfModelFolder.Load(upstream["train"].PathOf(TrainStage.ModelFolder));
-        var (model, _) = BertForSequenceClassification.FromPretrained(checkpoint, context.Spec.Spec.Seed);
+        var (model, _) = BertForSequenceClassification.FromPretrained(checkpoint, training.Seed);
         using (model)
         {
             TrainingDevices.ApplyThreads(training.Threads);
@@ -30,7 +44,7 @@ public sealed class EvaluateStage : Stage
             if (training.Precision == TrainingPrecision.Bf16) model.to(torch.ScalarType.BFloat16);
 
             using var test = TokenFile.Open(upstream["tokenize"].PathOf(TokenizeStage.FileName("test")));
-            using var bar = context.Progress.Start("evaluate", test.Count, "reviews");
+            using var bar = services.Progress.Start("evaluate", test.Count, "reviews");
             var result = await Task.Run(() => Evaluator.Evaluate(model, test, training.EvalBatchSize, progress: new Progress<int>(n => bar.Report(n)), cancellationToken: cancellationToken), cancellationToken);
             await result.WritePredictionsCsvAsync(output.PathOf(EvaluationResult.PredictionsFileName), cancellationToken);
             await result.WriteMetricsJsonAsync(output.PathOf(EvaluationResult.MetricsFileName), cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Data;
 using ImdbExperiments.Specs;
@@ -13,8 +14,64 @@ namespace ImdbExperiments.Stages;
 /// downloaded (resumable, mirrors, SHA-256). Keyed by the expected SHA-256 when there is one, so a download
 /// and a local copy of the same bytes share one key and everything downstream of it.
 /// </summary>
-public sealed class FetchStage : Stage
+public sealed class FetchStage : Stage<FetchStage.FetchInputs, FetchStage.FetchSummary>
 {
+    /// <summary>What the fetched bytes are (the key), and, in properties kept out of the key, where they come from.</summary>
+    public abstract record FetchInputs([property: JsonPropertyName("source")] string Source) : StageInputs
+    {
+        protected override IEnumerable<string> DerivedFrom => ["data.source"];
+    }
+
+    /// <summary>data.source: synthetic: the generated archive, from its size, seed and generator version.</summary>
+    public sealed record SyntheticFetchInputs(
+        [property: FromSpec("data.synthetic.reviews_per_label"), JsonPropertyName("reviews_per_label")] int ReviewsPerLabel,
+        int Seed, int GeneratorVersion, [property: JsonIgnore] bool SeedFromSpec) : FetchInputs("synthetic")
+    {
+        // data.synthetic.seed, else the spec's seed.
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.synthetic.seed", .. SeedFromSpec ? new[] { "seed" } : []];
+    }
+
+    /// <summary>
+    /// The IMDb archive by its expected SHA-256: a download and a local copy of the same bytes share the key, so the URLs and the
+    /// local file are where to get the bytes, not what they are. The hash is data.sha256, else the known hash of the default URL.
+    /// </summary>
+    public sealed record ImdbHashFetchInputs(
+        string Sha256,
+        [property: JsonIgnore] string? LocalPath, [property: JsonIgnore] string? LocalOrigin, [property: JsonIgnore] IReadOnlyList<Uri> Urls,
+        [property: JsonIgnore] bool FromDefaultUrl) : FetchInputs("imdb")
+    {
+        // Without data.sha256, the hash comes from data.url being the default and no local archive (which is never assumed to be IMDb's).
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.sha256", .. FromDefaultUrl ? new[] { "data.url", "data.archive" } : []];
+    }
+
+    /// <summary>A local archive with no expected hash: identified by where it is and what it looks like.</summary>
+    public sealed record ImdbLocalFetchInputs(
+        string Archive, long Size, string ModifiedUtc, [property: JsonIgnore] string LocalOrigin) : FetchInputs("imdb")
+    {
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.sha256", "data.archive"];
+    }
+
+    /// <summary>A download with no expected hash: identified by its URLs (data.url, then data.mirrors).</summary>
+    public sealed record ImdbUrlsFetchInputs([property: JsonIgnore] IReadOnlyList<Uri> Locations) : FetchInputs("imdb")
+    {
+        public IReadOnlyList<string> Urls => [.. Locations.Select(u => u.ToString())];
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.sha256", "data.archive", "data.url", "data.mirrors"];
+    }
+
+    /// <summary>
+    /// data.source: hub: the commit the revision resolved to and every shard's hash, as <see cref="HubDatasetFetch"/> resolves
+    /// them (one resolution per run). Its build still reads the Hub settings through the run's resolution, not from this record.
+    /// </summary>
+    public sealed record HubFetchInputs([property: JsonIgnore] JsonObject Resolved) : FetchInputs("hub")
+    {
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.dataset", "data.revision", "data.config", "data.splits"];
+
+        public override JsonObject ToKeyJson() => Resolved.DeepClone().AsObject();
+    }
+
+    /// <summary>The fetch summary other stages and the run record read: the bytes' hash, and for a Hub dataset its commit.</summary>
+    public sealed record FetchSummary(string? Path, string? Sha256, long? Size, string? Source, bool? Downloaded, string? Commit);
+
     public const string ArchiveEnvironmentVariable = "IMDB_ARCHIVE";
     const string ArchiveFileName = "aclImdb_v1.tar.gz";
     const string RecordFileName = "archive.json";
@@ -22,86 +79,65 @@ public sealed class FetchStage : Stage
     public override string Name => "fetch";
     public override int FormatVersion => 1;
 
-    public override JsonNode? Inputs(PipelineContext context)
+    protected override FetchInputs Project(PipelineContext context)
     {
-        var data = context.Spec.Spec.Data;
+        var spec = context.Spec.Spec;
+        var data = spec.Data;
         if (data.Source == DataSource.Files) return TableFilesFetch.Inputs(context);
-        if (data.Source == DataSource.Hub) return HubDatasetFetch.Inputs(context);
+        if (data.Source == DataSource.Hub) return new HubFetchInputs(HubDatasetFetch.Inputs(context).AsObject());
         if (data.Source == DataSource.Synthetic)
-        {
-            return new JsonObject
-            {
-                ["source"] = "synthetic",
-                ["reviews_per_label"] = data.Synthetic.ReviewsPerLabel,
-                ["seed"] = SyntheticSeed(context.Spec.Spec),
-                ["generator_version"] = SyntheticImdb.FormatVersion,
-            };
-        }
+            return new SyntheticFetchInputs(data.Synthetic.ReviewsPerLabel, data.Synthetic.Seed ?? spec.Seed, SyntheticImdb.FormatVersion, data.Synthetic.Seed is null);
         var local = LocalArchive(context);
         if (data.ExpectedSha256(localArchive: local is not null) is { } sha256)
-            return new JsonObject { ["source"] = "imdb", ["sha256"] = sha256 };
+            return new ImdbHashFetchInputs(sha256, local?.Path, local?.Origin, Urls(data), FromDefaultUrl: data.Sha256 is null);
         if (local is { } archive)
         {
             // No expected hash: identify the file by where it is and what it looks like.
             var info = new FileInfo(archive.Path);
-            return new JsonObject
-            {
-                ["source"] = "imdb",
-                ["archive"] = info.FullName,
-                ["size"] = info.Length,
-                ["modified_utc"] = info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture),
-            };
+            return new ImdbLocalFetchInputs(info.FullName, info.Length, info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture), archive.Origin);
         }
-        return new JsonObject { ["source"] = "imdb", ["urls"] = new JsonArray(Urls(data).Select(u => (JsonNode)u.ToString()).ToArray()) };
+        return new ImdbUrlsFetchInputs(Urls(data));
     }
 
-    public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    protected override async Task BuildAsync(FetchInputs inputs, StageServices services, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
-        var data = context.Spec.Spec.Data;
-        if (data.Source == DataSource.Files)
-        {
-            await TableFilesFetch.BuildAsync(context, output, cancellationToken);
-            return;
-        }
-        if (data.Source == DataSource.Hub)
-        {
-            await HubDatasetFetch.BuildAsync(context, output, cancellationToken);
-            return;
-        }
-
         FetchResult result;
         string recordedPath;
-        if (data.Source == DataSource.Synthetic)
+        switch (inputs)
         {
-            var path = output.PathOf(ArchiveFileName);
-            SyntheticImdb.WriteArchive(path, data.Synthetic.ReviewsPerLabel, SyntheticSeed(context.Spec.Spec));
-            result = await ArchiveFetcher.VerifyLocalAsync(path, null, null, cancellationToken);
-            result = result with { Source = "synthetic", Downloaded = false };
-            recordedPath = ArchiveFileName;
-        }
-        else if (LocalArchive(context) is { } local)
-        {
-            try
+            case TableFilesFetch.TableFilesFetchInputs files:
+                await TableFilesFetch.BuildAsync(files, output, cancellationToken);
+                return;
+            case HubFetchInputs:
+                await HubDatasetFetch.BuildAsync(services.Pipeline, output, cancellationToken);
+                return;
+            case SyntheticFetchInputs synthetic:
             {
-                using var bar = new TransferBar(context.Progress, $"verify {Path.GetFileName(local.Path)}");
-                result = await ArchiveFetcher.VerifyLocalAsync(local.Path, data.ExpectedSha256(localArchive: true), bar, cancellationToken);
+                var path = output.PathOf(ArchiveFileName);
+                SyntheticImdb.WriteArchive(path, synthetic.ReviewsPerLabel, synthetic.Seed);
+                result = await ArchiveFetcher.VerifyLocalAsync(path, null, null, cancellationToken);
+                result = result with { Source = "synthetic", Downloaded = false };
+                recordedPath = ArchiveFileName;
+                break;
             }
-            catch (ChecksumMismatchException e)
-            {
-                throw new ChecksumMismatchException(e.Location, e.ExpectedSha256, e.ActualSha256,
-                    $"{e.Message} (archive from {local.Origin}; expected hash from data.sha256 in {context.Spec.SourcePath}: set it to {e.ActualSha256} or to null if this is the file you mean.)");
-            }
-            recordedPath = result.Path;
-        }
-        else
-        {
-            var destination = Path.Combine(context.DownloadsDirectory, output.Key, ArchiveFileName);
-            using (var bar = new TransferBar(context.Progress, $"download {ArchiveFileName}"))
-            using (var fetcher = new ArchiveFetcher())
-                result = await fetcher.DownloadAsync(new ArchiveDownload(Urls(data), data.ExpectedSha256(localArchive: false)), destination, bar, cancellationToken);
-            File.Move(result.Path, output.PathOf(ArchiveFileName));
-            Directory.Delete(Path.GetDirectoryName(destination)!, recursive: true);
-            recordedPath = ArchiveFileName;
+            case ImdbHashFetchInputs { LocalPath: { } localPath } local:
+                result = await VerifyLocalAsync(localPath, local.LocalOrigin!, local.Sha256, services, cancellationToken);
+                recordedPath = result.Path;
+                break;
+            case ImdbLocalFetchInputs local:
+                result = await VerifyLocalAsync(local.Archive, local.LocalOrigin, null, services, cancellationToken);
+                recordedPath = result.Path;
+                break;
+            default:
+                var (urls, sha256) = inputs switch
+                {
+                    ImdbHashFetchInputs hash => (hash.Urls, (string?)hash.Sha256),
+                    ImdbUrlsFetchInputs download => (download.Locations, null),
+                    _ => throw new InvalidOperationException($"fetch: no build for {inputs.GetType().Name}."),
+                };
+                result = await DownloadAsync(urls, sha256, services, output, cancellationToken);
+                recordedPath = ArchiveFileName;
+                break;
         }
 
         var record = new JsonObject
@@ -135,9 +171,34 @@ public sealed class FetchStage : Stage
         return Path.Combine(fetch.Directory, (string)record["path"]!);
     }
 
-    public static string ArchiveSha256(StageOutput fetch) => (string)fetch.Manifest.Summary["sha256"]!;
+    public static string ArchiveSha256(StageOutput fetch) =>
+        ReadSummary(fetch).Sha256 ?? throw new InvalidDataException($"{fetch.Directory}: the fetch manifest records no sha256.");
 
-    static int SyntheticSeed(ExperimentSpec spec) => spec.Data.Synthetic.Seed ?? spec.Seed;
+    static async Task<FetchResult> VerifyLocalAsync(string path, string origin, string? expectedSha256, StageServices services, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var bar = new TransferBar(services.Progress, $"verify {Path.GetFileName(path)}");
+            return await ArchiveFetcher.VerifyLocalAsync(path, expectedSha256, bar, cancellationToken);
+        }
+        catch (ChecksumMismatchException e)
+        {
+            throw new ChecksumMismatchException(e.Location, e.ExpectedSha256, e.ActualSha256,
+                $"{e.Message} (archive from {origin}; expected hash from data.sha256 in {services.SpecFile}: set it to {e.ActualSha256} or to null if this is the file you mean.)");
+        }
+    }
+
+    static async Task<FetchResult> DownloadAsync(IReadOnlyList<Uri> urls, string? sha256, StageServices services, StageBuildContext output, CancellationToken cancellationToken)
+    {
+        var destination = Path.Combine(services.DownloadsDirectory, output.Key, ArchiveFileName);
+        FetchResult result;
+        using (var bar = new TransferBar(services.Progress, $"download {ArchiveFileName}"))
+        using (var fetcher = new ArchiveFetcher())
+            result = await fetcher.DownloadAsync(new ArchiveDownload(urls, sha256), destination, bar, cancellationToken);
+        File.Move(result.Path, output.PathOf(ArchiveFileName));
+        Directory.Delete(Path.GetDirectoryName(destination)!, recursive: true);
+        return result;
+    }
 
     static IReadOnlyList<Uri> Urls(DataSpec data) => [new Uri(data.Url), .. data.Mirrors.Select(m => new Uri(m))];
 

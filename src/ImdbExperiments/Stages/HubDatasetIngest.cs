@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Data.Hub;
 using ImdbExperiments.Data.TableFiles;
@@ -14,21 +15,18 @@ namespace ImdbExperiments.Stages;
 internal static class HubDatasetIngest
 {
     /// <summary>What the output depends on beyond fetch's key (commit and shard hashes): the columns and the bad-row policy.</summary>
-    public static JsonNode Inputs(PipelineContext context)
+    public sealed record HubIngestInputs(
+        [property: FromSpec("data.text_column"), JsonPropertyName("text_column")] string TextColumn,
+        [property: FromSpec("data.label_column"), JsonPropertyName("label_column")] string LabelColumn,
+        [property: FromSpec("data.on_bad_row"), JsonPropertyName("on_bad_row")] BadRowPolicy OnBadRow) : IngestStage.IngestInputs
     {
-        var data = context.Spec.Spec.Data;
-        return new JsonObject
-        {
-            ["source"] = "hub",
-            ["text_column"] = data.TextColumn,
-            ["label_column"] = data.LabelColumn,
-            ["on_bad_row"] = data.OnBadRow == BadRowPolicy.Skip ? "skip" : "error",
-        };
+        public string Source => "hub";
     }
 
-    public static async Task BuildAsync(PipelineContext context, StageBuildContext output, StageOutput fetch, CancellationToken cancellationToken)
+    public static HubIngestInputs Inputs(DataSpec data) => new(data.TextColumn, data.LabelColumn, data.OnBadRow);
+
+    public static async Task BuildAsync(HubIngestInputs data, StageServices services, StageBuildContext output, StageOutput fetch, CancellationToken cancellationToken)
     {
-        var data = context.Spec.Spec.Data;
         var shards = HubDatasetFetch.Read(fetch);
         foreach (var shard in shards)
         {
@@ -45,16 +43,17 @@ internal static class HubDatasetIngest
         }
         var request = new TableIngestRequest(
             Source("train"), Source("test"), new TableColumns(data.TextColumn, data.LabelColumn, null),
-            data.OnBadRow == BadRowPolicy.Skip, data.TestFraction, context.Spec.Spec.Seed);
+            // Both splits come from the Hub, so nothing is carved and the fraction and seed are unused.
+            data.OnBadRow == BadRowPolicy.Skip, 0, 0);
         var result = await TableIngester.IngestAsync(request, output.PathOf(IngestStage.ReviewsFileName), cancellationToken);
         if (result.Skipped > 0)
-            context.Log.WriteLine($"ingest  skipped {result.Skipped:N0} bad row{(result.Skipped == 1 ? "" : "s")} (data.on_bad_row: skip): {string.Join(", ", result.FirstSkipped)}{(result.Skipped > result.FirstSkipped.Count ? ", ..." : "")}");
+            services.Log.WriteLine($"ingest  skipped {result.Skipped:N0} bad row{(result.Skipped == 1 ? "" : "s")} (data.on_bad_row: skip): {string.Join(", ", result.FirstSkipped)}{(result.Skipped > result.FirstSkipped.Count ? ", ..." : "")}");
 
         TableFilesIngest.Summarize(output, fetch, result, testCarved: false);
         var names = await HubParquetLabels.ReadAsync(request.Train.Path, data.LabelColumn, cancellationToken);
         // ClassLabel names index the integer labels (neg = 0, pos = 1); recorded only when they name every label ingest found.
         if (names is not null && result.IntegerLabels && result.Labels.All(l => int.TryParse(l, out var i) && i >= 0 && i < names.Count))
             output.Summary["label_names"] = new JsonArray([.. result.Labels.Select(l => (JsonNode)names[int.Parse(l, System.Globalization.CultureInfo.InvariantCulture)])]);
-        output.Summary["hub_commit"] = (string?)fetch.Manifest.Summary["commit"];
+        output.Summary["hub_commit"] = FetchStage.ReadSummary(fetch).Commit;
     }
 }

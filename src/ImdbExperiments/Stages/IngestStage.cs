@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Data;
 using ImdbExperiments.Modeling;
@@ -8,59 +9,81 @@ using ImdbExperiments.Specs;
 namespace ImdbExperiments.Stages;
 
 /// <summary>ingest: the archive streamed into one normalized JSON Lines file of labelled reviews (<c>reviews.jsonl</c>).</summary>
-public sealed class IngestStage : Stage
+public sealed class IngestStage : Stage<IngestStage.IngestInputs, IngestStage.IngestSummary>
 {
+    /// <summary>What ingest depends on beyond fetch's key; one record per kind of source.</summary>
+    public abstract record IngestInputs : StageInputs
+    {
+        protected override IEnumerable<string> DerivedFrom => ["data.source"];
+    }
+
+    /// <summary>The IMDb archive layout (downloaded, local or synthetic): dedupe, completeness, and the target.</summary>
+    public sealed record ArchiveIngestInputs(
+        [property: FromSpec("data.dedupe"), JsonPropertyName("dedupe")] Specs.DedupeMode Dedupe,
+        bool Partial,
+        // The default target stays out of the key (null), so reviews ingested before data.target existed are still hits.
+        [property: FromSpec("data.target", OmitNull = true), JsonPropertyName("target")] DataTarget? Target,
+        [property: JsonIgnore] bool Synthetic) : IngestInputs
+    {
+        // partial: data.partial, or always for the small synthetic corpus; the target is read even when it is the default.
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.target", .. Synthetic ? Array.Empty<string>() : ["data.partial"]];
+
+        [JsonIgnore] public bool Rating => Target == DataTarget.Rating;
+    }
+
+    /// <summary>
+    /// The ingest summary downstream stages read: the reviews' hash and the label set by class id (null: IMDb sentiment's two),
+    /// with a Hub dataset's ClassLabel names when they name every label.
+    /// </summary>
+    public sealed record IngestSummary(string? ArchiveSha256, string? ReviewsSha256, int Reviews, IReadOnlyList<string>? Labels, IReadOnlyList<string>? LabelNames, string? LabelType);
+
     public const string ReviewsFileName = "reviews.jsonl";
 
     public override string Name => "ingest";
     public override int FormatVersion => 1;
     public override IReadOnlyList<string> Upstream => ["fetch"];
 
-    public override JsonNode? Inputs(PipelineContext context)
+    protected override IngestInputs Project(PipelineContext context)
     {
-        if (context.Spec.Spec.Data.Source == DataSource.Hub)
-            return HubDatasetIngest.Inputs(context);
-        if (context.Spec.Spec.Data.Source == DataSource.Files)
-            return TableFilesIngest.Inputs(context);
-        var inputs = new JsonObject
-        {
-            ["dedupe"] = JsonNode.Parse(context.Spec.Subset("data.dedupe"))!["data.dedupe"]!.DeepClone(),
-            ["partial"] = IsPartial(context.Spec.Spec.Data),
-        };
-        // The default target stays out of the key, so reviews ingested before data.target existed are still hits.
-        if (context.Spec.Spec.Data.Target == DataTarget.Rating)
-            inputs["target"] = "rating";
-        return inputs;
+        var data = context.Spec.Spec.Data;
+        if (data.Source == DataSource.Hub) return HubDatasetIngest.Inputs(data);
+        if (data.Source == DataSource.Files) return TableFilesIngest.Inputs(context);
+        return new ArchiveIngestInputs(data.Dedupe, IsPartial(data), data.Target == DataTarget.Rating ? DataTarget.Rating : null, data.Source == DataSource.Synthetic);
     }
 
-    public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    protected override async Task BuildAsync(IngestInputs inputs, StageServices services, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
         var fetch = upstream["fetch"];
-        if (context.Spec.Spec.Data.Source == DataSource.Files)
+        switch (inputs)
         {
-            await TableFilesIngest.BuildAsync(context, output, fetch, cancellationToken);
-            return;
+            case TableFilesIngest.TableIngestInputs table:
+                await TableFilesIngest.BuildAsync(table, services, output, fetch, cancellationToken);
+                return;
+            case HubDatasetIngest.HubIngestInputs hub:
+                await HubDatasetIngest.BuildAsync(hub, services, output, fetch, cancellationToken);
+                return;
+            case ArchiveIngestInputs archiveInputs:
+                await BuildArchiveAsync(archiveInputs, output, fetch, cancellationToken);
+                return;
         }
-        if (context.Spec.Spec.Data.Source == DataSource.Hub)
-        {
-            await HubDatasetIngest.BuildAsync(context, output, fetch, cancellationToken);
-            return;
-        }
+    }
+
+    async Task BuildArchiveAsync(ArchiveIngestInputs inputs, StageBuildContext output, StageOutput fetch, CancellationToken cancellationToken)
+    {
 
         var archive = FetchStage.ArchivePath(fetch);
         // An archive inside the fetch output is covered by its manifest; only a user's own file can have changed since.
         if (!archive.StartsWith(fetch.Directory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             await EnsureUnchangedAsync(archive, FetchStage.ArchiveSha256(fetch), cancellationToken);
 
-        var data = context.Spec.Spec.Data;
-        var dedupe = data.Dedupe switch
+        var dedupe = inputs.Dedupe switch
         {
             Specs.DedupeMode.WithinSplit => Data.DedupeMode.WithinSplit,
             Specs.DedupeMode.AcrossSplits => Data.DedupeMode.AcrossSplits,
             _ => Data.DedupeMode.None,
         };
-        var rating = data.Target == DataTarget.Rating;
-        var result = ImdbIngester.Ingest(archive, output.PathOf(ReviewsFileName), new IngestOptions(dedupe, IsPartial(data), rating), cancellationToken);
+        var rating = inputs.Rating;
+        var result = ImdbIngester.Ingest(archive, output.PathOf(ReviewsFileName), new IngestOptions(dedupe, inputs.Partial, rating), cancellationToken);
 
         var summary = output.Summary;
         summary["archive_sha256"] = FetchStage.ArchiveSha256(fetch);
@@ -85,11 +108,9 @@ public sealed class IngestStage : Stage
     /// </summary>
     public static IReadOnlyList<string> Labels(StageOutput ingest)
     {
-        var summary = ingest.Manifest.Summary;
-        if (summary["labels"] is not JsonArray labels) return HfModelFolder.DefaultLabels;
-        return summary["label_names"] is JsonArray names && names.Count == labels.Count
-            ? [.. names.Select(n => (string)n!)]
-            : [.. labels.Select(l => (string)l!)];
+        var summary = ReadSummary(ingest);
+        if (summary.Labels is not { } labels) return HfModelFolder.DefaultLabels;
+        return summary.LabelNames is { } names && names.Count == labels.Count ? names : labels;
     }
 
     public override string Describe(StageOutput output)

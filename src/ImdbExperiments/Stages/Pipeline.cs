@@ -70,6 +70,14 @@ public sealed class Pipeline
             message => context.Log.WriteLine($"{stage.Name,-9} corrupt   {message}"));
     }
 
+    /// <summary>The cache key <paramref name="name"/> has for this spec, computed from the spec alone: nothing is built or read from the cache.</summary>
+    public string KeyOf(string name)
+    {
+        var stage = this[name];
+        var upstream = stage.UpstreamOf(context).ToDictionary(d => d, KeyOf, StringComparer.Ordinal);
+        return new StageRequest(stage.Name, stage.FormatVersion, stage.Inputs(context), upstream).Key;
+    }
+
     /// <summary>Wall time of the last stage this pipeline ran (for --json).</summary>
     public double LastSeconds { get; private set; }
 }

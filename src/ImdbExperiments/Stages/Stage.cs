@@ -22,6 +22,9 @@ public abstract class Stage
     /// <summary>The parts of the resolved spec (and of the environment) that determine the output.</summary>
     public abstract JsonNode? Inputs(PipelineContext context);
 
+    /// <summary>The spec keys (dotted; a section stands for every key under it) whose values reach this stage's key for this spec.</summary>
+    public abstract IReadOnlyList<string> SpecKeys(PipelineContext context);
+
     public abstract Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken);
 
     /// <summary>A few words for the status line: counts, hashes.</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Specs;
 
@@ -22,20 +23,29 @@ internal static class TableFilesFetch
     /// <summary>Hashes by (path, size, modified time): the key is asked for more than once a run, the bytes need reading once.</summary>
     static readonly ConcurrentDictionary<(string, long, DateTime), string> HashMemo = new();
 
-    public static JsonNode Inputs(PipelineContext context)
+    /// <summary>A table by its content: its path is where to read it, not part of the key, so a moved file is still a hit.</summary>
+    public sealed record TableHash(string Sha256, [property: JsonIgnore] string Path);
+
+    /// <summary>The user's tables by SHA-256: data.files.train, and data.files.test when set.</summary>
+    public sealed record TableFilesFetchInputs(TableHash Train, [property: OmitNull] TableHash? Test) : FetchStage.FetchInputs("files")
     {
-        var inputs = new JsonObject { ["source"] = "files" };
-        foreach (var (role, path) in Files(context))
-            inputs[role] = new JsonObject { ["sha256"] = Sha256(path) };
-        return inputs;
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.files.train", "data.files.test"];
+
+        [JsonIgnore] public IEnumerable<(string Role, string Path)> Files => Test is null ? [("train", Train.Path)] : [("train", Train.Path), ("test", Test.Path)];
     }
 
-    public static async Task BuildAsync(PipelineContext context, StageBuildContext output, CancellationToken cancellationToken)
+    public static TableFilesFetchInputs Inputs(PipelineContext context)
+    {
+        var files = Files(context).ToDictionary(f => f.Role, f => new TableHash(Sha256(f.Path), f.Path));
+        return new TableFilesFetchInputs(files["train"], files.GetValueOrDefault("test"));
+    }
+
+    public static async Task BuildAsync(TableFilesFetchInputs inputs, StageBuildContext output, CancellationToken cancellationToken)
     {
         var files = new JsonObject();
         var hashes = new StringBuilder();
         long size = 0;
-        foreach (var (role, path) in Files(context))
+        foreach (var (role, path) in inputs.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var sha256 = Sha256(path);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Data.TableFiles;
 using ImdbExperiments.Specs;
@@ -8,31 +9,38 @@ namespace ImdbExperiments.Stages;
 /// <summary>ingest for data.source: files: the tables fetch verified, read by <see cref="TableIngester"/> into reviews.jsonl.</summary>
 internal static class TableFilesIngest
 {
-    /// <summary>What the output depends on beyond fetch's key (the files' hashes): formats, columns, bad-row policy, and the carve-out.</summary>
-    public static JsonNode Inputs(PipelineContext context)
+    /// <summary>
+    /// What the output depends on beyond fetch's key (the files' hashes): formats, columns, bad-row policy, and, without a test
+    /// file, the carve-out's fraction and seed.
+    /// </summary>
+    public sealed record TableIngestInputs(
+        [property: JsonIgnore] TableFormat Train, [property: JsonIgnore] TableFormat? Test,
+        [property: FromSpec("data.text_column"), JsonPropertyName("text_column")] string TextColumn,
+        [property: FromSpec("data.label_column"), JsonPropertyName("label_column")] string LabelColumn,
+        [property: FromSpec("data.id_column"), JsonPropertyName("id_column")] string? IdColumn,
+        [property: FromSpec("data.on_bad_row"), JsonPropertyName("on_bad_row")] BadRowPolicy OnBadRow,
+        [property: FromSpec("data.test_fraction", OmitNull = true), JsonPropertyName("test_fraction")] double? TestFraction,
+        [property: FromSpec("seed", OmitNull = true), JsonPropertyName("seed")] int? Seed) : IngestStage.IngestInputs
     {
-        var data = context.Spec.Spec.Data;
-        var inputs = new JsonObject
-        {
-            ["train_format"] = TableFormats.Name(Format(context, "train", data.Files.Train!)),
-            ["text_column"] = data.TextColumn,
-            ["label_column"] = data.LabelColumn,
-            ["id_column"] = data.IdColumn,
-            ["on_bad_row"] = data.OnBadRow == BadRowPolicy.Skip ? "skip" : "error",
-        };
-        if (data.Files.Test is { } test) inputs["test_format"] = TableFormats.Name(Format(context, "test", test));
-        else
-        {
-            inputs["test_fraction"] = data.TestFraction;
-            inputs["seed"] = context.Spec.Spec.Seed;
-        }
+        // The formats: data.format, else each file's extension.
+        protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.format", "data.files.train", "data.files.test"];
 
-        return inputs;
+        public string TrainFormat => TableFormats.Name(Train);
+
+        [OmitNull] public string? TestFormat => Test is { } test ? TableFormats.Name(test) : null;
     }
 
-    public static async Task BuildAsync(PipelineContext context, StageBuildContext output, StageOutput fetch, CancellationToken cancellationToken)
+    public static TableIngestInputs Inputs(PipelineContext context)
     {
-        var data = context.Spec.Spec.Data;
+        var spec = context.Spec.Spec;
+        var data = spec.Data;
+        var test = data.Files.Test is { } testFile ? Format(context, "test", testFile) : (TableFormat?)null;
+        return new TableIngestInputs(Format(context, "train", data.Files.Train!), test, data.TextColumn, data.LabelColumn, data.IdColumn, data.OnBadRow,
+            test is null ? data.TestFraction : null, test is null ? spec.Seed : null);
+    }
+
+    public static async Task BuildAsync(TableIngestInputs data, StageServices services, StageBuildContext output, StageOutput fetch, CancellationToken cancellationToken)
+    {
         var files = TableFilesFetch.Read(fetch).ToDictionary(f => f.Role);
         foreach (var file in files.Values)
         {
@@ -42,14 +50,14 @@ internal static class TableFilesIngest
                 throw new InvalidDataException($"The table '{file.Path}' (data.files.{file.Role}) changed since it was fetched: its SHA-256 is {actual}, fetch recorded {file.Sha256}. Run again.");
         }
 
-        TableSource Source(string role) => new(files[role].Path, Format(context, role, files[role].Path));
         var request = new TableIngestRequest(
-            Source("train"), files.ContainsKey("test") ? Source("test") : null,
+            new TableSource(files["train"].Path, data.Train), files.ContainsKey("test") && data.Test is { } test ? new TableSource(files["test"].Path, test) : null,
             new TableColumns(data.TextColumn, data.LabelColumn, data.IdColumn),
-            data.OnBadRow == BadRowPolicy.Skip, data.TestFraction, context.Spec.Spec.Seed);
+            // Fraction and seed only carve a test split out of train, so they are in the inputs only when there is no test file.
+            data.OnBadRow == BadRowPolicy.Skip, data.TestFraction ?? 0, data.Seed ?? 0);
         var result = await TableIngester.IngestAsync(request, output.PathOf(IngestStage.ReviewsFileName), cancellationToken);
         if (result.Skipped > 0)
-            context.Log.WriteLine($"ingest  skipped {result.Skipped:N0} bad row{(result.Skipped == 1 ? "" : "s")} (data.on_bad_row: skip): {string.Join(", ", result.FirstSkipped)}{(result.Skipped > result.FirstSkipped.Count ? ", ..." : "")}");
+            services.Log.WriteLine($"ingest  skipped {result.Skipped:N0} bad row{(result.Skipped == 1 ? "" : "s")} (data.on_bad_row: skip): {string.Join(", ", result.FirstSkipped)}{(result.Skipped > result.FirstSkipped.Count ? ", ..." : "")}");
 
         Summarize(output, fetch, result, testCarved: !files.ContainsKey("test"));
     }
@@ -58,7 +66,7 @@ internal static class TableFilesIngest
     public static void Summarize(StageBuildContext output, StageOutput fetch, TableIngestResult result, bool testCarved)
     {
         var summary = output.Summary;
-        summary["archive_sha256"] = (string?)fetch.Manifest.Summary["sha256"];
+        summary["archive_sha256"] = FetchStage.ReadSummary(fetch).Sha256;
         summary["reviews_sha256"] = result.Sha256;
         summary["reviews"] = result.PerLabel.Total;
         if (result.Written is { } written)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Data;
 using ImdbExperiments.Modeling;
@@ -11,8 +12,17 @@ namespace ImdbExperiments.Stages;
 /// tokenize: each split as a memory-mappable token file (<c>train.tokens</c>, <c>validation.tokens</c>, <c>test.tokens</c>)
 /// of WordPiece ids with [CLS] and [SEP], labels and review ids, using the model's vocabulary.
 /// </summary>
-public sealed class TokenizeStage : Stage
+public sealed class TokenizeStage : Stage<TokenizeStage.TokenizeInputs, TokenizeStage.TokenizeSummary>
 {
+    /// <summary>What tokenization depends on beyond ingest, split and model: the spec's tokenizer section.</summary>
+    public sealed record TokenizeInputs([property: FromSpec("tokenizer")] TokenizerSpec Tokenizer) : StageInputs;
+
+    /// <summary>One split's token file in the summary.</summary>
+    public sealed record TokenizeSplitSummary(int Examples, long Tokens, double MeanLength, int AtMaxLength);
+
+    /// <summary>The lowercasing used (the spec's, else the model's) and the vocabulary's hash, beside each split's counts.</summary>
+    public sealed record TokenizeSummary(bool? Lowercase, string? VocabSha256, TokenizeSplitSummary Train, TokenizeSplitSummary Validation, TokenizeSplitSummary Test);
+
     public static readonly string[] Splits = ["train", "validation", "test"];
 
     public override string Name => "tokenize";
@@ -21,16 +31,15 @@ public sealed class TokenizeStage : Stage
 
     public static string FileName(string split) => split + ".tokens";
 
-    public override JsonNode? Inputs(PipelineContext context) =>
-        JsonNode.Parse(context.Spec.Subset("tokenizer"));
+    protected override TokenizeInputs Project(PipelineContext context) => new(context.Spec.Spec.Tokenizer);
 
-    public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    protected override async Task BuildAsync(TokenizeInputs inputs, StageServices services, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
-        var tokenizer = context.Spec.Spec.Tokenizer;
+        var tokenizer = inputs.Tokenizer;
         var modelFolder = upstream["model"].PathOf(ModelStage.ModelFolder);
         var config = BertConfig.Load(Path.Combine(modelFolder, BertConfig.FileName));
         if (tokenizer.MaxLength > config.MaxPositionEmbeddings)
-            throw new ArgumentException($"tokenizer.max_length in {context.Spec.SourcePath} is {tokenizer.MaxLength}, but the model has only {config.MaxPositionEmbeddings} positions (max_position_embeddings); allowed: 8..{config.MaxPositionEmbeddings}.");
+            throw new ArgumentException($"tokenizer.max_length in {services.SpecFile} is {tokenizer.MaxLength}, but the model has only {config.MaxPositionEmbeddings} positions (max_position_embeddings); allowed: 8..{config.MaxPositionEmbeddings}.");
 
         var lowercase = tokenizer.Lowercase ?? ModelDoLowerCase(modelFolder) ?? true;
         var encoder = WordPieceEncoder.Load(Path.Combine(modelFolder, "vocab.txt"), EncoderOptions(tokenizer, lowercase));
@@ -42,7 +51,7 @@ public sealed class TokenizeStage : Stage
         output.Summary["lowercase"] = lowercase;
         output.Summary["vocab_sha256"] = metadata.VocabularySha256;
 
-        using var bar = context.Progress.Start("tokenize", total, "reviews");
+        using var bar = services.Progress.Start("tokenize", total, "reviews");
         var done = 0;
         foreach (var (name, part) in new[] { ("train", split.Train), ("validation", split.Validation), ("test", split.Test) })
         {
@@ -64,9 +73,9 @@ public sealed class TokenizeStage : Stage
 
     public override string Describe(StageOutput output)
     {
-        var s = output.Manifest.Summary;
-        return string.Join(" · ", Splits.Select(split =>
-            $"{split} {(long)s[split]!["tokens"]!:N0} tokens (mean {(double)s[split]!["mean_length"]!:0.#})"));
+        var s = ReadSummary(output);
+        return string.Join(" · ", new[] { ("train", s.Train), ("validation", s.Validation), ("test", s.Test) }.Select(p =>
+            $"{p.Item1} {p.Item2.Tokens:N0} tokens (mean {p.Item2.MeanLength:0.#})"));
     }
 
     public override IReadOnlyDictionary<string, string> OutputPaths(StageOutput output) =>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Modeling;
 using ImdbExperiments.Specs;
@@ -13,8 +14,28 @@ namespace ImdbExperiments.Stages;
 /// Checkpoints live in <c>artifacts/work/train/&lt;key&gt;/</c> until the stage is published, so a killed run
 /// started again with the same command resumes from the last one.
 /// </summary>
-public sealed class TrainStage : Stage
+public sealed class TrainStage : Stage<TrainStage.TrainInputs, TrainStage.TrainSummary>
 {
+    /// <summary>
+    /// What training depends on beyond model, tokenize and ingest. The tokenizer section is exported into the model folder but
+    /// is not a key input here: tokenize's key, which this key includes, already covers it.
+    /// </summary>
+    public sealed record TrainInputs(
+        [property: FromSpec("seed")] int Seed,
+        [property: FromSpec("training")] TrainingSpec Training,
+        [property: FromSpec("model.hidden_dropout_prob")] double? HiddenDropoutProb,
+        [property: FromSpec("model.attention_probs_dropout_prob")] double? AttentionProbsDropoutProb,
+        [property: FromSpec("model.classifier_dropout")] double? ClassifierDropout,
+        // model.num_labels only checks the data's count: in the key only when set, so a mismatch is never hidden by a cache hit.
+        [property: FromSpec("model.num_labels", OmitNull = true)] int? NumLabels,
+        [property: JsonIgnore] TokenizerSpec Tokenizer) : StageInputs
+    {
+        protected override IEnumerable<string> DerivedFrom => ["model.num_labels"];
+    }
+
+    /// <summary>The best and last steps and the best checkpoint's validation metrics.</summary>
+    public sealed record TrainSummary(int BestStep, int LastStep, int TotalSteps, JsonObject Validation, bool? HeadInitialized);
+
     public const string ModelFolder = "model";
     public const string ResultFileName = "training_result.json";
 
@@ -28,30 +49,33 @@ public sealed class TrainStage : Stage
     public override int FormatVersion => 4;
     public override IReadOnlyList<string> Upstream => ["model", "tokenize", "ingest"];
 
-    // model.num_labels only checks the data's count: in the key only when set, so a mismatch is never hidden by a cache hit.
-    public override JsonNode? Inputs(PipelineContext context) => JsonNode.Parse(context.Spec.Spec.Model.NumLabels is null
-        ? context.Spec.Subset("seed", "training", "model.hidden_dropout_prob", "model.attention_probs_dropout_prob", "model.classifier_dropout")
-        : context.Spec.Subset("seed", "training", "model.hidden_dropout_prob", "model.attention_probs_dropout_prob", "model.classifier_dropout", "model.num_labels"));
-
-    public static string WorkFolder(PipelineContext context, string key) => Path.Combine(context.ArtifactsDirectory, "work", "train", key);
-
-    public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    protected override TrainInputs Project(PipelineContext context)
     {
         var spec = context.Spec.Spec;
-        var work = WorkFolder(context, output.Key);
+        return new(spec.Seed, spec.Training, spec.Model.HiddenDropoutProb, spec.Model.AttentionProbsDropoutProb, spec.Model.ClassifierDropout,
+            spec.Model.NumLabels, spec.Tokenizer);
+    }
+
+    public static string WorkFolder(PipelineContext context, string key) => WorkFolder(context.ArtifactsDirectory, key);
+
+    static string WorkFolder(string artifactsDirectory, string key) => Path.Combine(artifactsDirectory, "work", "train", key);
+
+    protected override async Task BuildAsync(TrainInputs spec, StageServices services, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
+    {
+        var work = WorkFolder(services.ArtifactsDirectory, output.Key);
         var modelFolder = upstream["model"].PathOf(ModelStage.ModelFolder);
         var labels = IngestStage.Labels(upstream["ingest"]);
-        if (spec.Model.NumLabels is { } declared && declared != labels.Count)
-            throw new InvalidDataException($"{context.Spec.SourcePath}: model.num_labels is {declared}, but the data has {labels.Count} labels " +
+        if (spec.NumLabels is { } declared && declared != labels.Count)
+            throw new InvalidDataException($"{services.SpecFile}: model.num_labels is {declared}, but the data has {labels.Count} labels " +
                 $"({string.Join(", ", labels.Take(10))}{(labels.Count > 10 ? ", ..." : "")}); set model.num_labels to {labels.Count} or remove it (it follows the data).");
 
         using var checkpoint = HfModelFolder.Load(modelFolder);
         var config = checkpoint.Config with
         {
             Labels = labels,
-            HiddenDropoutProb = spec.Model.HiddenDropoutProb ?? checkpoint.Config.HiddenDropoutProb,
-            AttentionProbsDropoutProb = spec.Model.AttentionProbsDropoutProb ?? checkpoint.Config.AttentionProbsDropoutProb,
-            ClassifierDropout = spec.Model.ClassifierDropout ?? checkpoint.Config.ClassifierDropout,
+            HiddenDropoutProb = spec.HiddenDropoutProb ?? checkpoint.Config.HiddenDropoutProb,
+            AttentionProbsDropoutProb = spec.AttentionProbsDropoutProb ?? checkpoint.Config.AttentionProbsDropoutProb,
+            ClassifierDropout = spec.ClassifierDropout ?? checkpoint.Config.ClassifierDropout,
         };
         using var model = new BertForSequenceClassification(config);
         // A head trained for another label count cannot serve this data: it starts afresh from the seed, as transformers'
@@ -60,25 +84,25 @@ public sealed class TrainStage : Stage
             ? checkpoint.Weights
             : checkpoint.Weights.Where(p => !p.Key.StartsWith("classifier.", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         var load = model.LoadWeights(weights, spec.Seed, checkpoint.WeightsPath);
-        if (load.HeadInitialized) context.Log.WriteLine($"train     {load.Summary()}");
+        if (load.HeadInitialized) services.Log.WriteLine($"train     {load.Summary()}");
 
         using var train = TokenFile.Open(upstream["tokenize"].PathOf(TokenizeStage.FileName("train")));
         using var validation = TokenFile.Open(upstream["tokenize"].PathOf(TokenizeStage.FileName("validation")));
         var trainer = new Trainer(spec.Training, spec.Seed);
-        context.TrainingObserver?.Started(trainer.TotalSteps(train.Count), null);
+        services.TrainingObserver?.Started(trainer.TotalSteps(train.Count), null);
         var callbacks = new TrainingCallbacks
         {
-            Step = p => context.TrainingObserver?.Step(p),
+            Step = p => services.TrainingObserver?.Step(p),
             Evaluation = e =>
             {
-                context.Log.WriteLine($"train     {e.Describe()}");
-                context.TrainingObserver?.Evaluation(e);
+                services.Log.WriteLine($"train     {e.Describe()}");
+                services.TrainingObserver?.Evaluation(e);
             },
-            Logged = entry => context.TrainingObserver?.Logged(entry),
-            Resumed = (folder, step) => context.Log.WriteLine($"train     resumed from checkpoint at step {step} ({folder})"),
+            Logged = entry => services.TrainingObserver?.Logged(entry),
+            Resumed = (folder, step) => services.Log.WriteLine($"train     resumed from checkpoint at step {step} ({folder})"),
         };
         // The exported folder tokenizes as training did: the lowercasing tokenize used and the spec's length, truncation and HTML rule.
-        var lowercase = (bool?)upstream["tokenize"].Manifest.Summary["lowercase"] ?? checkpoint.DoLowerCase;
+        var lowercase = TokenizeStage.ReadSummary(upstream["tokenize"]).Lowercase ?? checkpoint.DoLowerCase;
         var tokenizer = TokenizeStage.EncoderOptions(spec.Tokenizer, lowercase);
         var export = new ModelExport(checkpoint.VocabPath, lowercase, labels, spec.Tokenizer.MaxLength, tokenizer);
 
@@ -107,9 +131,9 @@ public sealed class TrainStage : Stage
 
     public override string Describe(StageOutput output)
     {
-        var s = output.Manifest.Summary;
-        var validation = s["validation"]!;
-        return $"best step {(int)s["best_step"]!}/{(int)s["total_steps"]!}: validation accuracy {(double)validation["accuracy"]!:0.0000}, " +
+        var s = ReadSummary(output);
+        var validation = s.Validation;
+        return $"best step {s.BestStep}/{s.TotalSteps}: validation accuracy {(double)validation["accuracy"]!:0.0000}, " +
                $"f1 {(double)validation["f1"]!:0.0000}, loss {(double)validation["loss"]!:0.0000}";
     }
 
