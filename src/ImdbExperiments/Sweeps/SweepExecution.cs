@@ -79,7 +79,8 @@ public static class SweepExecution
                 (trial, ct) => RunTrialAsync(context, trial, StartTrial, EndDeadAttemptAsync, runner, options, ct), trial => Finished(context, trial), cancellationToken);
             if (tracker is null)
             {
-                return new SweepExecutionResult(summary, trialCount, ParentEnded: false);
+                return await ConcludeOrphanedParentAsync(context, parentFolder, trackingOptions, study, sweep, summary, trialCount)
+                    ?? new SweepExecutionResult(summary, trialCount, ParentEnded: false);
             }
 
             // Other workers still run trials of the study: the parent ends once they have (the study's trials waited for them, and ran a dead one's again).
@@ -156,6 +157,28 @@ public static class SweepExecution
             study.TrialOfDeadWorker(e.exit.ProcessId) is { } trial
                 ? new SweepWorkerFailure(e.worker, e.exit, trial.Name, study.HasFinished(trial))
                 : new SweepWorkerFailure(e.worker, e.exit, Trial: null, TrialFinished: false))];
+
+    /// <summary>
+    /// A worker that did not get the parent run, at the end of a whole study: when the worker that held the parent died (its
+    /// folder's lock is free again), this one ends it as a new sweep run would; null while a live worker holds it. One that
+    /// ended it already leaves nothing to add: every event is one the parent's journal holds.
+    /// </summary>
+    private static async Task<SweepExecutionResult?> ConcludeOrphanedParentAsync(PipelineContext context, string parentFolder, TrackingOptions trackingOptions,
+        SweepStudy? study, SweepSpec sweep, SweepSummary summary, int trialCount)
+    {
+        if (study is null || !study.IsComplete() || TryOpenParent(context, parentFolder, trackingOptions) is not { } orphan)
+        {
+            return null;
+        }
+
+        await using (orphan)
+        {
+            summary = Merge(summary, study, sweep);
+            await ConcludeAsync(new SweepTracker(orphan, context.Spec, trackingOptions), summary, parentFolder);
+        }
+
+        return new SweepExecutionResult(summary, trialCount, ParentEnded: true);
+    }
 
     /// <summary>The summary with the trials other workers finished meanwhile.</summary>
     private static SweepSummary Merge(SweepSummary summary, SweepStudy study, SweepSpec sweep)

@@ -122,4 +122,41 @@ public sealed class SweepWorkerDeathTests
         Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SqliteRows(database, "SELECT status FROM runs"));
         Assert.Single(SqliteRows(database, "SELECT run_uuid FROM tags WHERE key = 'sweep/trial' AND value = 'trial-001'"));
     }
+
+    [Fact]
+    public async Task WorkerHoldingTheParentKilledMidTrial_TheOtherWorkerRunsItsTrial_AndEndsTheParent()
+    {
+        using var project = Project();
+        File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), Sweep.Replace("  batch_size: 32\n", "  batch_size: 32\n  threads: 1\n", StringComparison.Ordinal));
+
+        // Two workers as `sweep plan --workers 2` starts them: the first takes the parent run and trial-000, and dies in it.
+        using var first = ImdbxProcess.Start(project.Path, new Dictionary<string, string> { [SweepTestHook.Variable] = "trial-000@2/once" }, "sweep", "--experiment", "tiny-sweep", "--worker");
+        first.StandardInput.Close();
+        var firstErr = first.StandardError.ReadToEndAsync();
+        var firstOut = new System.Text.StringBuilder();
+        while (await first.StandardOutput.ReadLineAsync() is { } line)
+        {
+            firstOut.AppendLine(line);
+            if (line.StartsWith("trial     trial-000", StringComparison.Ordinal))
+                break; // it holds the parent and has claimed trial-000
+        }
+
+        using var second = ImdbxProcess.Start(project.Path, "sweep", "--experiment", "tiny-sweep", "--worker");
+        second.StandardInput.Close();
+        var secondOut = second.StandardOutput.ReadToEndAsync();
+        var secondErr = second.StandardError.ReadToEndAsync();
+        firstOut.Append(await first.StandardOutput.ReadToEndAsync());
+        await first.WaitForExitAsync();
+        await second.WaitForExitAsync();
+        var text = $"{firstOut}{await firstErr}\n{await secondOut}{await secondErr}";
+
+        Assert.True(first.ExitCode == 137, text);
+        Assert.True(second.ExitCode == 0, text);
+        Assert.Single((await secondOut).Split('\n'), l => l.Contains("trial-000  completed  ", StringComparison.Ordinal)); // taken over from the dead worker
+        var database = project.Combine("mlflow.db");
+        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SqliteRows(database, "SELECT status FROM runs")); // the parent too, ended by the live worker
+        var parent = Assert.Single(SqliteRows(database, "SELECT DISTINCT value FROM tags WHERE key = 'mlflow.parentRunId'"));
+        Assert.Equal(2, SqliteRows(database, $"SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId' AND value = '{parent}'").Count);
+        Assert.Single(SqliteRows(database, $"SELECT value FROM tags WHERE key = 'sweep/best_trial' AND run_uuid = '{parent}'"));
+    }
 }
