@@ -1,3 +1,4 @@
+using ImdbExperiments.Caching;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Tracking;
 
@@ -61,7 +62,7 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
     /// run does, so MLflow keeps one run per trial. Optuna ends a trial whose worker died the same way: fail_stale_trials in
     /// optuna/storages/_heartbeat.py sets it to FAIL.
     /// </summary>
-    public static async Task EndDeadAttemptAsync(string runFolder, TrackingOptions options, Caching.LockHolder? deadWorker)
+    public static async Task EndDeadAttemptAsync(string runFolder, TrackingOptions options, LockHolder? deadWorker)
     {
         var folder = Path.GetFullPath(runFolder);
         var journalFile = RunJournal.JournalFileFor(folder, TrackingTarget.Of(options).Uri);
