@@ -133,6 +133,8 @@ static class SweepCommands
             var arguments = (IReadOnlyList<string>)[.. prefix, .. Environment.GetCommandLineArgs().Skip(1), .. extraSets.SelectMany(s => new[] { "--set", s }), SpawnedWorker.Name];
             run = await SweepExecution.RunParallelAsync(context, options,
                 (i, ct) => SweepWorkerProcess.RunAsync(program, arguments, string.Create(CultureInfo.InvariantCulture, $"[w{i}] "), Print, ct), cancellationToken);
+            foreach (var failure in run.WorkerFailures)
+                Console.Error.WriteLine("imdbx: " + failure.Describe());
         }
         else
         {

@@ -22,8 +22,15 @@ public sealed class FileLock : IDisposable
 
     /// <summary>The lock, or null when another process (or another handle in this one) holds it.</summary>
     /// <exception cref="LockUnavailableException">the path cannot be a lock file (a directory, no permission, ...)</exception>
-    public static FileLock? TryAcquire(string path)
+    public static FileLock? TryAcquire(string path) => TryAcquire(path, out _);
+
+    /// <summary>
+    /// The same as <see cref="TryAcquire(string)"/>, with <paramref name="abandonedBy"/> set to the holder the file still named
+    /// when the lock was taken: a holder that released it would have cleared it, so that one died holding it.
+    /// </summary>
+    public static FileLock? TryAcquire(string path, out LockHolder? abandonedBy)
     {
+        abandonedBy = null;
         path = System.IO.Path.GetFullPath(path);
         if (Directory.Exists(path))
             throw new LockUnavailableException(path, null, $"Lock file '{path}' is a directory; remove it (nothing else may live at a lock file's path).");
@@ -43,6 +50,7 @@ public sealed class FileLock : IDisposable
         }
         try
         {
+            abandonedBy = ReadAbandoned(stream);
             var holder = LockHolder.Current().ToUtf8();
             stream.SetLength(0);
             stream.Write(holder);
@@ -53,6 +61,42 @@ public sealed class FileLock : IDisposable
             // The lock is ours either way; a waiter then just cannot name us.
         }
         return new FileLock(path, stream);
+    }
+
+    /// <summary>Whether another process (or another handle in this one) holds the lock; the file's content is left as it is.</summary>
+    /// <exception cref="LockUnavailableException">the path cannot be a lock file</exception>
+    public static bool IsHeld(string path)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            return false;
+        }
+        catch (IOException e) when (IsHeldElsewhere(e))
+        {
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false; // removed meanwhile: nobody holds it
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LockUnavailableException(path, null, $"Lock file '{path}' cannot be opened for writing: {e.Message}");
+        }
+    }
+
+    // Read through the handle that holds the lock, before this holder overwrites it; bounded like any holder record.
+    static LockHolder? ReadAbandoned(FileStream stream)
+    {
+        if (stream.Length is 0 or > LockHolder.MaxBytes) return null;
+        var bytes = new byte[stream.Length];
+        stream.Position = 0;
+        stream.ReadExactly(bytes);
+        stream.Position = 0;
+        return LockHolder.TryParse(bytes);
     }
 
     /// <summary>Waits for the lock as <paramref name="options"/> say, telling <paramref name="report"/> whom it waits for (once, then every progress interval).</summary>

@@ -70,15 +70,20 @@ public static class SweepExecution
             RunTracker StartTrial(SweepTrial trial, string folder) =>
                 tracker?.StartTrial(trial, folder) ?? SweepTracker.StartTrialOf(parentFolder, trial, folder, trackingOptions);
 
+            // The trial's own target, as StartTrial opens it: its run there is the one an earlier attempt may have left.
+            Task EndDeadAttemptAsync(SweepTrial trial, string folder) =>
+                SweepTracker.EndDeadAttemptAsync(folder, tracker?.TrialOptions ?? trackingOptions, study?.DeadWorkerOf(trial));
+
             var runner = Runner(context, sweep, study, options);
-            var summary = await runner.RunAsync(study?.Trials() ?? plan!, (trial, ct) => RunTrialAsync(context, trial, StartTrial, runner, options, ct),
-                trial => Finished(context, trial), cancellationToken);
+            var summary = await runner.RunAsync(study?.Trials(cancellationToken) ?? plan!,
+                (trial, ct) => RunTrialAsync(context, trial, StartTrial, EndDeadAttemptAsync, runner, options, ct), trial => Finished(context, trial), cancellationToken);
             if (tracker is null)
             {
-                return new SweepExecutionResult(summary, trialCount, ParentEnded: false);
+                return await ConcludeOrphanedParentAsync(context, parentFolder, trackingOptions, study, sweep, summary, trialCount)
+                    ?? new SweepExecutionResult(summary, trialCount, ParentEnded: false);
             }
 
-            // Other workers still run trials of the study: the parent ends once they have (a dead worker's trial is left for the next run).
+            // Other workers still run trials of the study: the parent ends once they have (the study's trials waited for them, and ran a dead one's again).
             var waited = false;
             while (study is not null && study.RunningElsewhere() is var running && running > 0)
             {
@@ -118,9 +123,9 @@ public static class SweepExecution
     /// (<paramref name="startWorker"/>: a worker process of the same sweep, told to stop when its token is cancelled), which
     /// share the study and each run one trial at a time; when they have all ended, the parent gets the best trial and the table.
     /// </summary>
-    /// <param name="startWorker">Runs worker number i (from 0) to its end and returns its exit code.</param>
+    /// <param name="startWorker">Runs worker number i (from 0) to its end and returns how it ended.</param>
     public static async Task<SweepExecutionResult> RunParallelAsync(PipelineContext context, SweepExecutionOptions options,
-        Func<int, CancellationToken, Task<int>> startWorker, CancellationToken cancellationToken)
+        Func<int, CancellationToken, Task<SweepWorkerExit>> startWorker, CancellationToken cancellationToken)
     {
         var sweep = RequireSweep(context.Spec);
         var parentFolder = ParentFolder(context);
@@ -132,18 +137,47 @@ public static class SweepExecution
         tracker.LogSweep(study.TrialCount);
         try
         {
-            var exitCodes = study.IsComplete() ? [] : await Task.WhenAll(Enumerable.Range(0, options.Parallel).Select(i => startWorker(i, cancellationToken)));
+            var exits = study.IsComplete() ? [] : await Task.WhenAll(Enumerable.Range(0, options.Parallel).Select(i => startWorker(i, cancellationToken)));
             cancellationToken.ThrowIfCancellationRequested();
             var summary = SweepSummary.Create(sweep.Metric, sweep.Goal, study.FinishedResults().Select(f => (f.Trial, f.Result, Reused: false)));
             await ConcludeAsync(tracker, summary, parentFolder);
 
-            return new SweepExecutionResult(summary, study.TrialCount, ParentEnded: true) { WorkersFailed = exitCodes.Count(code => code != 0) };
+            return new SweepExecutionResult(summary, study.TrialCount, ParentEnded: true) { WorkerFailures = WorkerFailures(study, exits) };
         }
         catch (Exception e)
         {
             await parent.EndAsync(e is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, e is OperationCanceledException ? null : e);
             throw;
         }
+    }
+
+    /// <summary>The workers that ended with an error, each with the trial it died holding (the study's claims and dead workers name it).</summary>
+    private static List<SweepWorkerFailure> WorkerFailures(SweepStudy study, IReadOnlyList<SweepWorkerExit> exits) =>
+        [.. exits.Select((exit, worker) => (exit, worker)).Where(e => e.exit.ExitCode != 0).Select(e =>
+            study.TrialOfDeadWorker(e.exit.ProcessId) is { } trial
+                ? new SweepWorkerFailure(e.worker, e.exit, trial.Name, study.HasFinished(trial))
+                : new SweepWorkerFailure(e.worker, e.exit, Trial: null, TrialFinished: false))];
+
+    /// <summary>
+    /// A worker that did not get the parent run, at the end of a whole study: when the worker that held the parent died (its
+    /// folder's lock is free again), this one ends it as a new sweep run would; null while a live worker holds it. One that
+    /// ended it already leaves nothing to add: every event is one the parent's journal holds.
+    /// </summary>
+    private static async Task<SweepExecutionResult?> ConcludeOrphanedParentAsync(PipelineContext context, string parentFolder, TrackingOptions trackingOptions,
+        SweepStudy? study, SweepSpec sweep, SweepSummary summary, int trialCount)
+    {
+        if (study is null || !study.IsComplete() || TryOpenParent(context, parentFolder, trackingOptions) is not { } orphan)
+        {
+            return null;
+        }
+
+        await using (orphan)
+        {
+            summary = Merge(summary, study, sweep);
+            await ConcludeAsync(new SweepTracker(orphan, context.Spec, trackingOptions), summary, parentFolder);
+        }
+
+        return new SweepExecutionResult(summary, trialCount, ParentEnded: true);
     }
 
     /// <summary>The summary with the trials other workers finished meanwhile.</summary>
@@ -228,9 +262,13 @@ public static class SweepExecution
     }
 
     private static async Task<TrialResult> RunTrialAsync(PipelineContext sweepContext, SweepTrial trial, Func<SweepTrial, string, RunTracker> startTrial,
-        SweepRunner runner, SweepExecutionOptions options, CancellationToken cancellationToken)
+        Func<SweepTrial, string, Task> endDeadAttempt, SweepRunner runner, SweepExecutionOptions options, CancellationToken cancellationToken)
     {
         var metric = sweepContext.Spec.Spec.Sweep!.Metric;
+        var folder = TrialFolder(sweepContext, trial);
+        var hook = SweepTestHook.FromEnvironment();
+        var firstAttempt = !RunJournal.JournalFiles(folder).Any();
+        await endDeadAttempt(trial, folder);
         var evaluations = new List<double>();
         using var stop = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Token);
@@ -244,7 +282,8 @@ public static class SweepExecution
 
             child?.SetTags([new(SweepTags.PrunedAt, evaluations.Count.ToString(CultureInfo.InvariantCulture))]);
             stop.Cancel();
-        });
+        })
+        { StepReached = step => hook?.AtStep(trial, step, firstAttempt) };
         try
         {
             var run = await ExperimentRun.RunAsync(sweepContext with { Spec = trial.Spec }, evaluate: true, linked.Token,
@@ -267,7 +306,7 @@ public static class SweepExecution
             return null;
         }
 
-        var metrics = Path.Combine(context.ArtifactsDirectory, "runs", RunRecorder.RunName(trial.Spec), RunFolder.MetricsFileName);
+        var metrics = Path.Combine(TrialFolder(context, trial), RunFolder.MetricsFileName);
         if (!File.Exists(metrics) || JsonNode.Parse(File.ReadAllText(metrics))?["test"] is null)
         {
             return null;
@@ -275,6 +314,9 @@ public static class SweepExecution
 
         return new TrialResult { Metrics = Metrics(train, evaluate) };
     }
+
+    /// <summary>The trial's run folder, as <see cref="ExperimentRun"/> names it.</summary>
+    private static string TrialFolder(PipelineContext context, SweepTrial trial) => Path.Combine(context.ArtifactsDirectory, "runs", RunRecorder.RunName(trial.Spec));
 
     private static Dictionary<string, double> Metrics(StageOutput train, StageOutput? evaluate)
     {
@@ -301,9 +343,11 @@ public static class SweepExecution
     /// <summary>Collects the sweep metric at each evaluation and asks the sweep's early-stopping rule.</summary>
     private sealed class EarlyStopping(string metric, List<double> evaluations, Action check) : ITrainingObserver
     {
+        public Action<int>? StepReached { get; init; }
+
         public void Started(int totalSteps, int? resumedFromStep) { }
 
-        public void Step(TrainingProgress progress) { }
+        public void Step(TrainingProgress progress) => StepReached?.Invoke(progress.Step);
 
         public void Evaluation(EvaluationRecord evaluation) { }
 

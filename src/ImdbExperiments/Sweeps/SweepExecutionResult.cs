@@ -7,5 +7,8 @@ namespace ImdbExperiments.Sweeps;
 public sealed record SweepExecutionResult(SweepSummary Summary, int TrialCount, bool ParentEnded)
 {
     /// <summary>Worker processes of <see cref="SweepExecution.RunParallelAsync"/> that exited with an error.</summary>
-    public int WorkersFailed { get; init; }
+    public int WorkersFailed => WorkerFailures.Count;
+
+    /// <summary>Those workers, each with the trial it died holding.</summary>
+    public IReadOnlyList<SweepWorkerFailure> WorkerFailures { get; init; } = [];
 }

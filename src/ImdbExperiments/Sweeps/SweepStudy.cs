@@ -13,14 +13,20 @@ namespace ImdbExperiments.Sweeps;
 /// the same remaining trials and runs no finished one twice; a finished sweep writes nothing. The file is replaced
 /// atomically (written beside, then renamed) under a lock (study.lock/study.lock), and read again under it before every
 /// change, so parallel trials and workers on several machines share one study; a trial being run is claimed with its own
-/// lock (study.lock/trial-N.lock, released by the OS when its process dies), so no two workers run it at once. A file that
-/// is not this sweep's study is an error, never overwritten.
+/// lock (study.lock/trial-N.lock, released by the OS when its process dies), so no two workers run it at once. A worker
+/// that releases a claim clears the holder it wrote in the lock file; a claim found free that still names its holder was
+/// left by a worker that died (killed, out of memory), and a live worker runs that trial again within the same sweep, once:
+/// a trial whose workers died <see cref="MaxDeadWorkers"/> times (it may be what kills them) is left for the next run. A
+/// file that is not this sweep's study is an error, never overwritten.
 /// </summary>
 public sealed class SweepStudy
 {
     public const string FileName = "study.json";
     private const int FormatVersion = 1;
     private const long MaxFileBytes = 64L << 20;
+
+    /// <summary>Dead workers after which a trial is no longer run again within the sweep (the next run still takes it).</summary>
+    public const int MaxDeadWorkers = 2;
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -48,6 +54,9 @@ public sealed class SweepStudy
 
     /// <summary>The study file.</summary>
     public string Path { get; }
+
+    /// <summary>How often a worker that has no trial left to take looks again at trials other workers run (one of them may die).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How many trials the sweep will have.</summary>
     public int TrialCount => _spec.Method == SweepMethod.Tpe ? _spec.Trials ?? 0 : _plan?.Count ?? 0;
@@ -132,11 +141,14 @@ public sealed class SweepStudy
     /// <see cref="Release"/>s it); trials another live worker has claimed are passed over. For tpe, once every saved
     /// proposal is taken, the next is proposed (and saved) when it is asked for, from the trials finished by then; the
     /// sequence ends when the budget is spent. One process running one trial at a time proposes exactly what an
-    /// uninterrupted sweep would.
+    /// uninterrupted sweep would. Then, while other live workers still run trials, it looks again every
+    /// <see cref="PollInterval"/> and takes the trial of any that died (see <see cref="MaxDeadWorkers"/>).
     /// </summary>
-    public IEnumerable<SweepTrial> Trials()
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while it waited for other workers.</exception>
+    public IEnumerable<SweepTrial> Trials(CancellationToken cancellationToken = default)
     {
-        for (var index = 0; index < TrialCount; index++)
+        var index = 0;
+        while (true)
         {
             SweepTrial? next = null;
             lock (_gate)
@@ -148,17 +160,144 @@ public sealed class SweepStudy
                     {
                         next = Take(index);
                     }
-
-                    index--;
                 }
             }
 
             if (next is null)
             {
-                yield break;
+                break;
             }
 
             yield return next;
+        }
+
+        while (true)
+        {
+            SweepTrial? reclaimed;
+            bool othersRunning;
+            lock (_gate)
+            {
+                using (StudyLock())
+                {
+                    Refresh();
+                    (reclaimed, othersRunning) = Reclaim();
+                }
+            }
+
+            if (reclaimed is not null)
+            {
+                yield return reclaimed;
+            }
+            else if (!othersRunning)
+            {
+                yield break;
+            }
+            else if (cancellationToken.WaitHandle.WaitOne(PollInterval))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    /// <summary>The first unfinished trial whose worker died, claimed (unless its workers died too often); and whether live workers run others.</summary>
+    private (SweepTrial? Trial, bool OthersRunning) Reclaim()
+    {
+        var othersRunning = false;
+        for (var index = 0; index < Math.Min(TrialCount, _plan?.Count ?? _trials.Count); index++)
+        {
+            if (IsFinished(index) || _claims.ContainsKey(index))
+            {
+                continue;
+            }
+
+            if (FileLock.TryAcquire(ClaimPath(index), out var dead) is not { } claim)
+            {
+                othersRunning = true;
+                continue;
+            }
+
+            // Released by a live worker (the trial failed or was cancelled there): it runs again in the next sweep, as failed trials do.
+            if (dead is null || NoteDeadWorker(index, dead) >= MaxDeadWorkers)
+            {
+                claim.Dispose();
+                continue;
+            }
+
+            _claims[index] = claim;
+            return (TrialAt(index), othersRunning);
+        }
+
+        return (null, othersRunning);
+    }
+
+    /// <summary>Keeps in the study that a worker died holding trial <paramref name="index"/>; returns how many have.</summary>
+    private int NoteDeadWorker(int index, LockHolder dead)
+    {
+        EnsureEntries(index);
+        var deadWorkers = (List<LockHolder>)[.. _trials[index].DeadWorkers ?? [], dead];
+        _trials[index] = _trials[index] with { DeadWorkers = deadWorkers };
+        Save();
+        return deadWorkers.Count;
+    }
+
+    /// <summary>Entries for the plan's trials up to <paramref name="index"/> (a grid, random or list study holds only those it needs).</summary>
+    private void EnsureEntries(int index)
+    {
+        while (_trials.Count <= index)
+        {
+            var planned = _plan![_trials.Count];
+            _trials.Add(new StudyTrial { Index = _trials.Count, Overrides = new SortedDictionary<string, string>(planned.Overrides.ToDictionary(), StringComparer.Ordinal), Point = [] });
+        }
+    }
+
+    private bool IsFinished(int index) => index < _trials.Count && _trials[index].Result is not null;
+
+    /// <summary>The last worker that died running <paramref name="trial"/>, as the study recorded it; null when none did.</summary>
+    public LockHolder? DeadWorkerOf(SweepTrial trial)
+    {
+        lock (_gate)
+        {
+            return trial.Index < _trials.Count ? _trials[trial.Index].DeadWorkers?.LastOrDefault() : null;
+        }
+    }
+
+    /// <summary>
+    /// The trial that process <paramref name="processId"/> of this host died holding: its claim still names it, or the study
+    /// recorded it as a trial's dead worker; null when it held none (it ended its trials before it exited).
+    /// </summary>
+    public SweepTrial? TrialOfDeadWorker(int processId)
+    {
+        lock (_gate)
+        {
+            using (StudyLock())
+            {
+                Refresh();
+            }
+
+            bool Named(LockHolder? holder) => holder is not null && holder.Pid == processId && holder.Host == Environment.MachineName;
+            for (var index = 0; index < Math.Min(TrialCount, _plan?.Count ?? _trials.Count); index++)
+            {
+                if ((index < _trials.Count && _trials[index].DeadWorkers is { } dead && dead.Any(Named)) || (!_claims.ContainsKey(index) && Named(FileLock.ReadHolder(ClaimPath(index)))))
+                {
+                    return TrialAt(index);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>True when <paramref name="trial"/> has finished (completed or pruned), by any worker.</summary>
+    public bool HasFinished(SweepTrial trial)
+    {
+        lock (_gate)
+        {
+            using (StudyLock())
+            {
+                Refresh();
+            }
+
+            return IsFinished(trial.Index);
         }
     }
 
@@ -188,9 +327,14 @@ public sealed class SweepStudy
             return null;
         }
 
-        if (FileLock.TryAcquire(ClaimPath(index)) is not { } claim)
+        if (FileLock.TryAcquire(ClaimPath(index), out var dead) is not { } claim)
         {
             return null;
+        }
+
+        if (dead is not null)
+        {
+            NoteDeadWorker(index, dead); // taken in its turn whatever the count: a new sweep run is the user's own retry
         }
 
         _claims[index] = claim;
@@ -247,13 +391,7 @@ public sealed class SweepStudy
                     return;
                 }
 
-                while (_trials.Count <= trial.Index)
-                {
-                    var index = _trials.Count;
-                    var planned = _plan![index];
-                    _trials.Add(new StudyTrial { Index = index, Overrides = new SortedDictionary<string, string>(planned.Overrides.ToDictionary(), StringComparer.Ordinal), Point = [] });
-                }
-
+                EnsureEntries(trial.Index);
                 _trials[trial.Index] = _trials[trial.Index] with { Result = StudyResult.Of(result) };
                 Save();
             }
@@ -292,8 +430,7 @@ public sealed class SweepStudy
                     continue;
                 }
 
-                using var probe = FileLock.TryAcquire(ClaimPath(i));
-                running += probe is null ? 1 : 0;
+                running += FileLock.IsHeld(ClaimPath(i)) ? 1 : 0; // a probe that takes the lock would clear a dead worker's name
             }
 
             return running;
@@ -400,6 +537,9 @@ public sealed class SweepStudy
         public SortedDictionary<string, string>? Overrides { get; init; }
         public SortedDictionary<string, double>? Point { get; init; }
         public StudyResult? Result { get; init; }
+
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public List<LockHolder>? DeadWorkers { get; init; }
     }
 
     private sealed record StudyResult

@@ -15,6 +15,9 @@ public static class SweepTags
     /// <summary>Child of a pruned trial (MLflow status KILLED): the evaluation, from 1, after which it was stopped.</summary>
     public const string PrunedAt = "sweep/pruned_at";
 
+    /// <summary>Child whose worker died while running it (its attempt ended FAILED before it ran again): who that worker was.</summary>
+    public const string WorkerDied = "sweep/worker_died";
+
     /// <summary>Parent: grid, random, list or tpe.</summary>
     public const string Method = "sweep/method";
 

@@ -1,3 +1,4 @@
+using ImdbExperiments.Caching;
 using ImdbExperiments.Specs;
 using ImdbExperiments.Tracking;
 
@@ -41,8 +42,7 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
     /// </summary>
     public RunTracker StartTrial(SweepTrial trial, string runFolder, bool logParams = true)
     {
-        // A trial logs where its parent does: its journal for the parent's target is the one to resume.
-        var childOptions = (options ?? new TrackingOptions()) with { TrackingUri = Parent.TrackingUri };
+        var childOptions = TrialOptions;
         var child = RunTracker.HasRun(runFolder, childOptions) ? RunTracker.Resume(runFolder, childOptions) : Parent.StartChild(TrialStart(trial, runFolder));
         if (logParams)
         {
@@ -50,6 +50,31 @@ public sealed class SweepTracker(RunTracker parent, ResolvedSpec sweep, Tracking
         }
 
         return child;
+    }
+
+    /// <summary>How a trial's run is tracked: where its parent logs, so its journal for the parent's target is the one to resume.</summary>
+    public TrackingOptions TrialOptions => (options ?? new TrackingOptions()) with { TrackingUri = Parent.TrackingUri };
+
+    /// <summary>
+    /// Ends as FAILED the run an earlier attempt of a trial left in <paramref name="runFolder"/> when that attempt's process died
+    /// (its journal has the run and never ended it; a live one holds the journal's lock and ends it), with the tag
+    /// sweep/worker_died naming the dead worker. The attempt that follows resumes the same run (RUNNING again), as a resumed
+    /// run does, so MLflow keeps one run per trial. Optuna ends a trial whose worker died the same way: fail_stale_trials in
+    /// optuna/storages/_heartbeat.py sets it to FAIL.
+    /// </summary>
+    public static async Task EndDeadAttemptAsync(string runFolder, TrackingOptions options, LockHolder? deadWorker)
+    {
+        var folder = Path.GetFullPath(runFolder);
+        var journalFile = RunJournal.JournalFileFor(folder, TrackingTarget.Of(options).Uri);
+        var events = RunJournal.ReadEntries(folder, 0, journalFile).Select(entry => entry.Event).ToList();
+        if (!events.OfType<StartRunEvent>().Any() || events.OfType<StatusEvent>().LastOrDefault() is { Status: not RunStatus.Running })
+        {
+            return;
+        }
+
+        await using var dead = RunTracker.Resume(folder, options);
+        dead.SetTag(SweepTags.WorkerDied, deadWorker?.Describe() ?? "the process of an earlier attempt ended without ending this run");
+        await dead.EndAsync(RunStatus.Failed);
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace ImdbExperiments.Sweeps;
 /// </summary>
 public static class SweepWorkerProcess
 {
-    /// <summary>Runs the worker to its end and returns its exit code; on cancellation, asks it to stop and waits for it.</summary>
-    public static async Task<int> RunAsync(string program, IReadOnlyList<string> arguments, string prefix, Action<string> output, CancellationToken cancellationToken)
+    /// <summary>Runs the worker to its end and returns its exit code and process id; on cancellation, asks it to stop and waits for it.</summary>
+    public static async Task<SweepWorkerExit> RunAsync(string program, IReadOnlyList<string> arguments, string prefix, Action<string> output, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(program, arguments)
         {
@@ -29,7 +29,7 @@ public static class SweepWorkerProcess
         }
 
         await Task.WhenAll(stdout, stderr);
-        return process.ExitCode;
+        return new SweepWorkerExit(process.ExitCode, process.Id);
     }
 
     /// <summary>For a worker: cancels <paramref name="stop"/> when standard input ends (the sweep that started it stops it, or died).</summary>

@@ -21,7 +21,10 @@ static class ImdbxProcess
     }
 
     /// <summary>Starts imdbx with standard output and error redirected; the caller reads them and waits.</summary>
-    public static Process Start(string workingDirectory, params string[] arguments)
+    public static Process Start(string workingDirectory, params string[] arguments) => Start(workingDirectory, new Dictionary<string, string>(), arguments);
+
+    /// <summary>The same, with <paramref name="environment"/> added to imdbx's environment.</summary>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "imdbx.dll"), .. arguments])
         {
@@ -32,6 +35,8 @@ static class ImdbxProcess
         };
         info.Environment.Remove("IMDB_ARCHIVE");
         info.Environment.Remove("MLFLOW_TRACKING_URI");
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         return Process.Start(info)!;
     }
 }

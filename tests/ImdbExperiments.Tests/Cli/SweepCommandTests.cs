@@ -218,5 +218,12 @@ public sealed class SweepCommandTests
         var metas = Directory.GetFiles(project.Combine("mlruns"), "meta.yaml", SearchOption.AllDirectories).Where(m => File.ReadAllText(m).Contains("run_id:")).ToList();
         Assert.Equal(3, metas.Count);
         Assert.All(metas, meta => Assert.Contains("status: 5", File.ReadAllText(meta)));
+        // No trial is left half-claimed: each claim was released, naming nobody, so no live worker of a later sweep takes the
+        // stopped trials for a dead worker's (SweepStudy), and the study recorded neither as finished.
+        var claims = Directory.GetFiles(project.Combine("artifacts", "runs"), "trial-*.lock", SearchOption.AllDirectories);
+        Assert.Equal(2, claims.Length);
+        Assert.All(claims, claim => Assert.Equal(0, new FileInfo(claim).Length));
+        Assert.All(Directory.GetFiles(project.Combine("artifacts", "runs"), "study.json", SearchOption.AllDirectories),
+            study => Assert.DoesNotContain("\"status\"", File.ReadAllText(study)));
     }
 }
