@@ -55,6 +55,9 @@ public sealed class FetchStage : Stage
         return new JsonObject { ["source"] = "imdb", ["urls"] = new JsonArray(Urls(data).Select(u => (JsonNode)u.ToString()).ToArray()) };
     }
 
+    public override Task PrepareInputsAsync(PipelineContext context, CancellationToken cancellationToken) =>
+        context.Spec.Spec.Data.Source == DataSource.Hub ? HubDatasetFetch.PrepareAsync(context, cancellationToken) : Task.CompletedTask;
+
     public override async Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
         var data = context.Spec.Spec.Data;

@@ -22,6 +22,9 @@ public abstract class Stage
     /// <summary>The parts of the resolved spec (and of the environment) that determine the output.</summary>
     public abstract JsonNode? Inputs(PipelineContext context);
 
+    /// <summary>I/O that <see cref="Inputs"/> needs (a Hub revision lookup), run with the run's Ctrl-C token before Inputs is read.</summary>
+    public virtual Task PrepareInputsAsync(PipelineContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public abstract Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken);
 
     /// <summary>A few words for the status line: counts, hashes.</summary>
