@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using ImdbExperiments.Caching;
 using ImdbExperiments.Data;
 using ImdbExperiments.Modeling.Hub;
+using ImdbExperiments.Specs;
 using ImdbExperiments.Stages;
 using ImdbExperiments.Tests.Modeling.Hub;
 using ImdbExperiments.Tests.Stages;
@@ -180,6 +182,29 @@ public sealed class HubDatasetRequestCountTests : IDisposable
         Assert.Empty(hub.Requests);
         Assert.Empty(fixture.Published("fetch"));
     }
+
+    [Fact]
+    public void Hub_IsItCachedOnABranch_AnswersFromTheLocalCacheWithoutARequest()
+    {
+        var spec = fixture.WriteSpec(Spec);
+        Assert.Null(NewPipeline(spec).TryGetCached("fetch")); // nothing cached: "no", not an error and not a request
+        Assert.Empty(hub.Requests);
+        var fetched = fixture.Run("fetch", spec).Output;
+        var before = hub.Requests.Count;
+
+        var cached = NewPipeline(spec).TryGetCached("fetch");
+
+        Assert.Equal(fetched.Key, cached?.Key);
+        Assert.Equal(before, hub.Requests.Count);
+    }
+
+    Pipeline NewPipeline(string spec) => new(PipelineStages.Create(), new PipelineContext
+    {
+        Spec = SpecLoader.Load(spec, [], fixture.Root),
+        Cache = new StageCache(Path.Combine(fixture.Artifacts, "cache"), ToolVersions.Current()),
+        ArtifactsDirectory = fixture.Artifacts,
+        Environment = name => fixture.Environment.GetValueOrDefault(name),
+    });
 
     /// <summary>_tree_cache.py write_tree_cache: json.dump(indent=1) of {"format_version": 1, "files": {path: entry}}, paths sorted.</summary>
     static string PythonTreeJson(FakeHubFile[] files)
