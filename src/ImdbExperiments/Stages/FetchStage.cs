@@ -99,6 +99,14 @@ public sealed class FetchStage : Stage<FetchStage.FetchInputs, FetchStage.FetchS
         return new ImdbUrlsFetchInputs(Urls(data));
     }
 
+    public override async Task PrepareInputsAsync(PipelineContext context, CancellationToken cancellationToken)
+    {
+        if (context.Spec.Spec.Data.Source != DataSource.Hub) return;
+        await HubDatasetFetch.PrepareAsync(context, cancellationToken);
+        // A projection made before the lookup (a cached-output check) saw no resolution: project again from it.
+        Reproject(context);
+    }
+
     protected override async Task BuildAsync(FetchInputs inputs, StageServices services, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken)
     {
         FetchResult result;

@@ -19,7 +19,6 @@ namespace ImdbExperiments.Stages;
 internal static class HubDatasetFetch
 {
     public const string RecordFileName = "hub.json";
-    const int MaxCardBytes = HubDatasetCard.MaxBytes;
 
     /// <summary>One shard as fetch recorded it: its role (train, test), path in the repo, file in the HF cache, SHA-256 and size.</summary>
     public sealed record ShardRecord(string Role, string RepoPath, string LocalPath, string Sha256, long Size);
@@ -27,13 +26,21 @@ internal static class HubDatasetFetch
     /// <summary>One resolution per pipeline run: Inputs is asked more than once, and every answer must name the same commit.</summary>
     static readonly ConditionalWeakTable<PipelineContext, Task<HubDataFiles>> Resolved = new();
 
+    /// <summary>Inputs without a resolution of this run (a "is it cached?" question): the local cache alone answers, and nothing there is no key.</summary>
+    const string Unresolved = "not resolvable from the local cache";
+
     public static HubDatasetRequest Request(DataSpec data) =>
         new(data.Dataset, data.Revision, data.Config, data.Splits.Train, data.Splits.Test);
+
+    /// <summary>Resolves the revision and the shards once for this run, with its Ctrl-C token (the fetch stage's PrepareInputsAsync).</summary>
+    public static Task PrepareAsync(PipelineContext context, CancellationToken cancellationToken) => ResolveAsync(context, cancellationToken);
 
     public static JsonNode Inputs(PipelineContext context)
     {
         var data = context.Spec.Spec.Data;
-        var files = Task.Run(() => ResolveAsync(context, CancellationToken.None)).GetAwaiter().GetResult();
+        var files = Resolved.TryGetValue(context, out var resolved) && resolved.IsCompletedSuccessfully ? resolved.Result : ResolveLocally(context);
+        if (files is null)
+            return new JsonObject { ["source"] = "hub", ["dataset"] = data.Dataset, ["revision"] = data.Revision, ["commit"] = Unresolved };
         JsonArray Shards(IReadOnlyList<HubRepoFile> shards) =>
             [.. shards.Select(f => (JsonNode)new JsonObject { ["path"] = f.Path, ["sha256"] = f.Sha256, ["git_oid"] = f.Sha256 is null ? f.GitOid : null })];
         return new JsonObject
@@ -117,30 +124,23 @@ internal static class HubDatasetFetch
 
     static async Task<HubDataFiles> ResolveUncachedAsync(PipelineContext context, CancellationToken cancellationToken)
     {
-        var request = Request(context.Spec.Spec.Data);
-        var repo = HubRepo.Dataset(request.Dataset);
         using var hub = NewClient(context);
-        HubRepoListing listing;
+        return await HubDatasetResolver.ResolveAsync(hub, Request(context.Spec.Spec.Data), context.Spec.SourcePath, cancellationToken);
+    }
+
+    /// <summary>The shards as the cache alone knows them (refs, trees, snapshots: local reads only), or null when it cannot tell.</summary>
+    static HubDataFiles? ResolveLocally(PipelineContext context)
+    {
+        using var hub = new HubClient(HubOptions.FromEnvironment(context.Environment) with { Offline = true });
         try
         {
-            listing = await hub.ListFilesAsync(repo, request.Revision, cancellationToken);
+            // Offline, nothing here waits on a socket: the wait is for local file reads.
+            return HubDatasetResolver.ResolveAsync(hub, Request(context.Spec.Spec.Data), context.Spec.SourcePath, CancellationToken.None).GetAwaiter().GetResult();
         }
-        catch (HubException e) when (e.Kind is HubErrorKind.RepositoryNotFound or HubErrorKind.RevisionNotFound)
+        catch (Exception e) when (e is HubException or InvalidDataException or IOException)
         {
-            throw new HubException(e.Kind, $"{context.Spec.SourcePath}: data.dataset / data.revision: {e.Message}", e.StatusCode, e);
+            return null;
         }
-
-        string? card = null;
-        if (listing.Files.FirstOrDefault(f => f.Path == HubDataFilesResolver.CardFileName) is { } cardFile)
-        {
-            if (cardFile.Size > MaxCardBytes)
-                throw new InvalidDataException($"{request} (commit {listing.Commit}): {HubDataFilesResolver.CardFileName} is {cardFile.Size:N0} bytes; at most {MaxCardBytes:N0} are read.");
-            var path = await hub.DownloadFileAsync(repo, listing.Commit, cardFile.Path, null, cancellationToken);
-            if (new FileInfo(path).Length > MaxCardBytes)
-                throw new InvalidDataException($"{path}: the dataset card is over {MaxCardBytes:N0} bytes; it is not read.");
-            card = await File.ReadAllTextAsync(path, cancellationToken);
-        }
-        return HubDataFilesResolver.Resolve(listing, card, request);
     }
 
     static HubClient NewClient(PipelineContext context) =>

@@ -36,6 +36,7 @@ public sealed class Pipeline
         foreach (var dependency in stage.UpstreamOf(context))
             upstream[dependency] = await RunAsync(dependency, cancellationToken);
 
+        await stage.PrepareInputsAsync(context, cancellationToken);
         var request = new StageRequest(stage.Name, stage.FormatVersion, stage.Inputs(context),
             upstream.ToDictionary(p => p.Key, p => p.Value.Key, StringComparer.Ordinal));
         var stopwatch = Stopwatch.StartNew();

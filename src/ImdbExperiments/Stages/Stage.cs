@@ -25,6 +25,9 @@ public abstract class Stage
     /// <summary>The spec keys (dotted; a section stands for every key under it) whose values reach this stage's key for this spec.</summary>
     public abstract IReadOnlyList<string> SpecKeys(PipelineContext context);
 
+    /// <summary>I/O that <see cref="Inputs"/> needs (a Hub revision lookup), run with the run's Ctrl-C token before Inputs is read.</summary>
+    public virtual Task PrepareInputsAsync(PipelineContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public abstract Task BuildAsync(PipelineContext context, StageBuildContext output, IReadOnlyDictionary<string, StageOutput> upstream, CancellationToken cancellationToken);
 
     /// <summary>A few words for the status line: counts, hashes.</summary>

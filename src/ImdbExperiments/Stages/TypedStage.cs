@@ -24,6 +24,9 @@ public abstract class Stage<TInputs, TSummary> : Stage where TInputs : StageInpu
 
     public TInputs InputsOf(PipelineContext context) => projected.GetValue(context, Project);
 
+    /// <summary>Drops this run's projection, so the next read projects again (after I/O that <see cref="Project"/> reads).</summary>
+    protected void Reproject(PipelineContext context) => projected.Remove(context);
+
     public sealed override JsonNode? Inputs(PipelineContext context) => InputsOf(context).ToKeyJson();
 
     public sealed override IReadOnlyList<string> SpecKeys(PipelineContext context) => InputsOf(context).SpecKeys();

@@ -12,34 +12,42 @@ public sealed partial class HubClient
     private const int MaxApiResponseBytes = 32 << 20;
 
     /// <summary>
-    /// The commit a revision stands for and every file at that commit. Online: <c>GET /api/{type}s/{id}/revision/{revision}</c>
-    /// (its <c>sha</c>) then <c>GET /api/{type}s/{id}/tree/{commit}?recursive=True&amp;expand=False</c> following <c>Link: rel="next"</c>,
-    /// as hf_api.py <c>dataset_info</c> and <c>list_repo_tree</c> do; the ref is recorded in the cache. Offline (HF_HUB_OFFLINE), or
-    /// when the Hub cannot be reached, the cache answers: refs/{revision} → commit → the files of snapshots/{commit}; no socket is opened.
+    /// The commit a revision stands for and every file at that commit, asking the Hub only what the cache cannot answer, as
+    /// _snapshot_download.py does: a 40-hex commit needs no lookup, a branch or tag one <c>GET /api/{type}s/{id}/revision/{revision}</c>
+    /// (repo_info's <c>sha</c>, recorded in refs/); the commit's file list comes from trees/{commit}.json when cached
+    /// (<see cref="HubTreeCache"/>), else from <c>GET /api/{type}s/{id}/tree/{commit}?recursive=True&amp;expand=False</c> following
+    /// <c>Link: rel="next"</c> (list_repo_tree), which is then cached. Offline (HF_HUB_OFFLINE), or when the Hub cannot be reached,
+    /// the cache alone answers: refs/{revision} → commit → its recorded list, else the files of snapshots/{commit}.
     /// </summary>
     public async Task<HubRepoListing> ListFilesAsync(HubRepo repo, string revision, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(repo);
         HubCache.ValidateRepoId(repo.Id);
         HubCache.ValidateRevision(revision);
-        if (Options.Offline)
-            return ListFromCache(repo, revision) ?? throw NotCached(repo, revision, ["(the file list)"], OfflineReason, cause: null);
+        var (commit, unreachable) = await ResolveListingCommitAsync(repo, revision, cancellationToken).ConfigureAwait(false);
+        if (HubTreeCache.Read(Cache, repo, commit) is { } recorded)
+            return new HubRepoListing(repo, revision, commit, recorded, FromCache: true);
+        if (Options.Offline || unreachable is not null)
+        {
+            return ListSnapshot(repo, revision, commit)
+                ?? throw NotCached(repo, revision, ["(the file list)"], unreachable is null ? OfflineReason : UnreachableReason(unreachable), unreachable);
+        }
 
-        HubRepoListing listing;
+        IReadOnlyList<HubRepoFile> files;
         try
         {
-            listing = await ListOnlineAsync(repo, revision, cancellationToken).ConfigureAwait(false);
+            files = await ListTreeAsync(repo, commit, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (CanFallBack(e, cancellationToken) && !IsDefinitiveAnswer(e))
         {
             // As hf_hub_download: what the cache holds answers at once; only with nothing cached is the Hub retried.
-            if (ListFromCache(repo, revision) is { } cached)
+            if (ListSnapshot(repo, revision, commit) is { } cached)
                 return cached;
             if (!IsTransient(e))
                 throw;
             try
             {
-                listing = await _retry.ExecuteAsync(token => new ValueTask<HubRepoListing>(ListOnlineAsync(repo, revision, token)), cancellationToken)
+                files = await _retry.ExecuteAsync(token => new ValueTask<IReadOnlyList<HubRepoFile>>(ListTreeAsync(repo, commit, token)), cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (Exception retryError) when (IsTransient(retryError) && !cancellationToken.IsCancellationRequested)
@@ -47,8 +55,44 @@ public sealed partial class HubClient
                 throw NotCached(repo, revision, ["(the file list)"], UnreachableReason(retryError), retryError);
             }
         }
-        TryWriteRef(repo, revision, listing.Commit);
-        return listing;
+        HubTreeCache.Write(Cache, repo, commit, files);
+        return new HubRepoListing(repo, revision, commit, files, FromCache: false);
+    }
+
+    /// <summary>
+    /// The commit of a revision and, when the Hub could not be used and the cache's ref answered instead, why. A commit hash is
+    /// its own answer (no request); offline only refs/ answers; online the Hub is asked once and refs/ is its fallback.
+    /// </summary>
+    private async Task<(string Commit, Exception? Unreachable)> ResolveListingCommitAsync(HubRepo repo, string revision, CancellationToken cancellationToken)
+    {
+        if (HubCache.IsCommitHash(revision))
+            return (revision, null);
+        if (Options.Offline)
+            return (Cache.ResolveCommit(repo, revision) ?? throw NotCached(repo, revision, ["(the file list)"], OfflineReason, cause: null), null);
+
+        string commit;
+        try
+        {
+            commit = await RevisionCommitAsync(repo, revision, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (CanFallBack(e, cancellationToken) && !IsDefinitiveAnswer(e))
+        {
+            if (Cache.ResolveCommit(repo, revision) is { } cached)
+                return (cached, e);
+            if (!IsTransient(e))
+                throw;
+            try
+            {
+                commit = await _retry.ExecuteAsync(token => new ValueTask<string>(RevisionCommitAsync(repo, revision, token)), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception retryError) when (IsTransient(retryError) && !cancellationToken.IsCancellationRequested)
+            {
+                throw NotCached(repo, revision, ["(the file list)"], UnreachableReason(retryError), retryError);
+            }
+        }
+        TryWriteRef(repo, revision, commit);
+        return (commit, null);
     }
 
     /// <summary>The Hub said no (no such repo or revision, no access): the cache must not paper over that.</summary>
@@ -58,10 +102,12 @@ public sealed partial class HubClient
     };
 
     /// <summary>The files of a cached snapshot, or null when the revision was never downloaded here.</summary>
-    public HubRepoListing? ListFromCache(HubRepo repo, string revision)
+    public HubRepoListing? ListFromCache(HubRepo repo, string revision) =>
+        Cache.ResolveCommit(repo, revision) is { } commit ? ListSnapshot(repo, revision, commit) : null;
+
+    /// <summary>What snapshots/{commit} holds (perhaps only part of the repo: a listing of last resort), or null when it is absent.</summary>
+    private HubRepoListing? ListSnapshot(HubRepo repo, string revision, string commit)
     {
-        if (Cache.ResolveCommit(repo, revision) is not { } commit)
-            return null;
         var snapshot = Cache.SnapshotFolder(repo, commit);
         if (!Directory.Exists(snapshot))
             return null;
@@ -98,20 +144,24 @@ public sealed partial class HubClient
         return new HubRepoListing(repo, revision, commit, files, FromCache: true);
     }
 
-    private async Task<HubRepoListing> ListOnlineAsync(HubRepo repo, string revision, CancellationToken cancellationToken)
+    /// <summary>hf_api.py repo_info: the 40-hex <c>sha</c> of <c>GET /api/{type}s/{id}/revision/{revision}</c>.</summary>
+    private async Task<string> RevisionCommitAsync(HubRepo repo, string revision, CancellationToken cancellationToken)
     {
         var infoUrl = new Uri($"{Options.Endpoint}/api/{repo.Plural}/{repo.Id}/revision/{Uri.EscapeDataString(revision)}");
         var (info, _) = await GetJsonAsync(infoUrl, repo, revision, cancellationToken).ConfigureAwait(false);
-        string commit;
         using (info)
         {
-            commit = info.RootElement.ValueKind == JsonValueKind.Object && info.RootElement.TryGetProperty("sha", out var sha) &&
-                     sha.ValueKind == JsonValueKind.String && sha.GetString() is { } value && HubCache.IsCommitHash(value)
+            return info.RootElement.ValueKind == JsonValueKind.Object && info.RootElement.TryGetProperty("sha", out var sha) &&
+                   sha.ValueKind == JsonValueKind.String && sha.GetString() is { } value && HubCache.IsCommitHash(value)
                 ? value
                 : throw new HubException(HubErrorKind.InvalidResponse,
                     $"The answer from {infoUrl.GetLeftPart(UriPartial.Path)} has no 40-hex 'sha' (commit), so it does not come from a Hugging Face Hub. Check HF_ENDPOINT.");
         }
+    }
 
+    /// <summary>hf_api.py list_repo_tree(recursive=True) at a commit: every file, sorted by path.</summary>
+    private async Task<IReadOnlyList<HubRepoFile>> ListTreeAsync(HubRepo repo, string commit, CancellationToken cancellationToken)
+    {
         var files = new List<HubRepoFile>();
         // requests spells the booleans of params={"recursive": True, "expand": False} as True / False.
         Uri? url = new($"{Options.Endpoint}/api/{repo.Plural}/{repo.Id}/tree/{commit}?recursive=True&expand=False");
@@ -136,7 +186,7 @@ public sealed partial class HubClient
             url = next;
         }
         files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        return new HubRepoListing(repo, revision, commit, files, FromCache: false);
+        return files;
     }
 
     /// <summary>One "file" entry: {"type":"file","oid":git-sha1,"size":n,"path":p,"lfs":{"oid":sha256,"size":n}}; paths are checked as a hostile server's would be.</summary>
@@ -167,7 +217,9 @@ public sealed partial class HubClient
             : sha256 is null && oid is null ? "has neither an oid nor an LFS oid" : null;
         if (problem is not null)
             throw new HubException(HubErrorKind.InvalidResponse, $"An entry of the file list of {repo} from {url.GetLeftPart(UriPartial.Path)} {problem}.");
-        return new HubRepoFile(path!, size, oid?.ToLowerInvariant(), sha256?.ToLowerInvariant());
+        // A Xet hash is only handed on to the tree cache, which refuses a malformed (or redacted) one, as Python's does.
+        var xetHash = Text(entry, "xetHash") is { } xet ? (xet.Length <= 128 ? xet : "") : null;
+        return new HubRepoFile(path!, size, oid?.ToLowerInvariant(), sha256?.ToLowerInvariant(), xetHash);
     }
 
     /// <summary>A bounded GET of an API answer, parsed as JSON, with the next page's URL from a same-origin Link: rel="next".</summary>

@@ -2,9 +2,10 @@ namespace ImdbExperiments.Modeling.Hub;
 
 /// <summary>
 /// One file of a repo at a commit, as the tree API lists it (huggingface_hub hf_api.py RepoFile): its path, size, git blob
-/// id and, for LFS files, the SHA-256 of the content. <see cref="Etag"/> is the name huggingface_hub gives its blob in the cache.
+/// id and, for LFS files, the SHA-256 of the content (and the Xet hash the Hub gives, kept only to hand back to Python's tree cache).
+/// <see cref="Etag"/> is the name huggingface_hub gives its blob in the cache.
 /// </summary>
-public sealed record HubRepoFile(string Path, long Size, string? GitOid, string? Sha256)
+public sealed record HubRepoFile(string Path, long Size, string? GitOid, string? Sha256, string? XetHash = null)
 {
     public string? Etag => Sha256 ?? GitOid;
 }
