@@ -311,7 +311,7 @@ public sealed class SweepStudy
 
         if (_plan is null && index == _trials.Count)
         {
-            var point = TpeSampler.Propose(_space, FinishedTrials(), _spec.Goal, unchecked((ulong)(long)(_spec.Seed ?? _sweep.Spec.Seed)), index, TpeOptions.Of(_spec.Tpe));
+            var point = TpeSampler.Propose(_space, FinishedTrials(), UnfinishedTrials(), _spec.Goal, unchecked((ulong)(long)(_spec.Seed ?? _sweep.Spec.Seed)), index, TpeOptions.Of(_spec.Tpe));
             _trials.Add(new StudyTrial { Index = index, Overrides = Texts(point), Point = new SortedDictionary<string, double>(point.ToDictionary(), StringComparer.Ordinal) });
             Save();
         }
@@ -469,6 +469,10 @@ public sealed class SweepStudy
 
     private IReadOnlyList<SearchTrial> FinishedTrials() =>
         [.. _trials.Where(t => t.Result is not null).Select(t => new SearchTrial(t.Index, t.Point!, t.Result!.Status, t.Result.Value(_spec.Metric), t.Result.Evaluations ?? []))];
+
+    // Proposed trials without a result: running here or elsewhere, or left by a worker that died (Optuna's zombie RUNNING trials).
+    private IReadOnlyList<RunningSearchTrial> UnfinishedTrials() =>
+        [.. _trials.Where(t => t.Result is null && t.Point is not null).Select(t => new RunningSearchTrial(t.Index, t.Point!))];
 
     /// <summary>The study's own lock: held around every read-change-write of the file, by every thread and process.</summary>
     private FileLock StudyLock() => FileLock.Acquire(System.IO.Path.Combine(LockFolder, "study.lock"), LockOptions.Default, report: null);

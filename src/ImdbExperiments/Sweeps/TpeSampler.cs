@@ -12,16 +12,22 @@ namespace ImdbExperiments.Sweeps;
 /// the oldest least), and the one of <see cref="TpeOptions.NEiCandidates"/> draws from l with the largest ln l(x) − ln g(x) is
 /// taken: per key (univariate, Optuna's default) or for all keys at once (<see cref="TpeOptions.Multivariate"/>).
 /// Proposal i draws from its own random stream (seed, i), so it is a pure function of the seed, i and the trials given
-/// (in any order). Failed trials are ignored, as Optuna ignores them.
+/// (in any order). Failed trials are ignored, as Optuna ignores them. With <see cref="TpeOptions.ConstantLiar"/> the trials
+/// still running join the rest (g), so a second worker asking meanwhile is steered away from their points; they count
+/// neither for the startup trials nor for gamma (Optuna's _sample and _split_trials).
 /// </summary>
 public static class TpeSampler
 {
     public const int DefaultStartupTrials = 10;
     public const int DefaultEiCandidates = 24;
-    private const double PriorWeight = 1.0;
+    public const double DefaultGamma = 0.1;
+    public const double DefaultPriorWeight = 1.0;
 
     /// <summary>Optuna's default_gamma: how many of n trials count as good.</summary>
-    public static int Gamma(int n) => Math.Min((int)Math.Ceiling(0.1 * n), 25);
+    public static int Gamma(int n) => GammaOf(n, DefaultGamma);
+
+    /// <summary>default_gamma with another factor than 0.1: min(ceil(factor · n), 25).</summary>
+    public static int GammaOf(int n, double factor) => Math.Min((int)Math.Ceiling(factor * n), 25);
 
     /// <summary>Optuna's default_weights: ones for fewer than 25 trials, else a ramp from 1/n up to 1 and 25 ones for the newest.</summary>
     public static double[] DefaultWeights(int n)
@@ -60,11 +66,24 @@ public static class TpeSampler
         SweepGoal goal,
         ulong seed,
         int index,
+        TpeOptions options) =>
+        Propose(space, trials, [], goal, seed, index, options);
+
+    /// <summary>Proposal <paramref name="index"/> while the <paramref name="running"/> trials have not finished (used only with constant_liar).</summary>
+    public static IReadOnlyDictionary<string, double> Propose(
+        IReadOnlyList<SearchDimension> space,
+        IReadOnlyList<SearchTrial> trials,
+        IReadOnlyList<RunningSearchTrial> running,
+        SweepGoal goal,
+        ulong seed,
+        int index,
         TpeOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfNegative(options.NStartupTrials);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.NEiCandidates);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Gamma);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Gamma, 1.0);
         var random = new DeterministicRandom(seed, index);
         var usable = trials.Where(t => t.Status == TrialStatus.Completed && t.Value is { } v && !double.IsNaN(v) || t.Status == TrialStatus.Stopped)
             .OrderBy(t => t.Index).ToList();
@@ -79,13 +98,19 @@ public static class TpeSampler
             return point;
         }
 
-        var (below, above) = Split(usable, goal, Gamma(usable.Count));
+        var (below, above) = Split(usable, goal, GammaOf(usable.Count, options.Gamma));
+        // Optuna's _split_trials puts every running trial above, and leaves out the trial being proposed.
+        var finished = usable.Select(t => t.Index).ToHashSet();
+        var abovePoints = options.ConstantLiar
+            ? above.Select(t => (t.Index, t.Point)).Concat(running.Where(r => r.Index != index && !finished.Contains(r.Index)).Select(r => (r.Index, r.Point)))
+                .OrderBy(p => p.Index).Select(p => p.Point).ToList()
+            : above.Select(t => t.Point).ToList();
         // Univariate: one estimator pair per key (Optuna's sample_independent); multivariate: one over all keys (sample_relative).
         IEnumerable<SearchDimension[]> groups = options.Multivariate ? [[.. space]] : space.Select(d => new[] { d });
         foreach (var group in groups)
         {
-            var l = new ParzenEstimator(group, Observations(below, group), PriorWeight, considerEndpoints: false, magicClip: true);
-            var g = new ParzenEstimator(group, Observations(above, group), PriorWeight, considerEndpoints: false, magicClip: true);
+            var l = new ParzenEstimator(group, Observations(below.Select(t => t.Point), group), options.PriorWeight, options.ConsiderEndpoints, magicClip: true);
+            var g = new ParzenEstimator(group, Observations(abovePoints, group), options.PriorWeight, options.ConsiderEndpoints, magicClip: true);
             double[]? best = null;
             var bestScore = double.NegativeInfinity;
             for (var c = 0; c < options.NEiCandidates; c++)
@@ -124,6 +149,6 @@ public static class TpeSampler
     }
 
     /// <summary>The values of the trials that have every key of the group (Optuna: search_space.keys() &lt;= params.keys()).</summary>
-    private static List<double[]> Observations(List<SearchTrial> trials, SearchDimension[] group) =>
-        [.. trials.Where(t => group.All(d => t.Point.ContainsKey(d.Key))).Select(t => group.Select(d => t.Point[d.Key]).ToArray())];
+    private static List<double[]> Observations(IEnumerable<IReadOnlyDictionary<string, double>> points, SearchDimension[] group) =>
+        [.. points.Where(p => group.All(d => p.ContainsKey(d.Key))).Select(p => group.Select(d => p[d.Key]).ToArray())];
 }

@@ -32,6 +32,32 @@ public sealed class SweepSearchSpecTests : IDisposable
     }
 
     [Fact]
+    public void TpeSweep_BindsOptunasTuningKeys_AndConstantLiar()
+    {
+        folder.Write("x.yaml", SpecFolder.Minimal + "sweep:\n  method: tpe\n  trials: 30\n" +
+            "  tpe: {gamma: 0.25, prior_weight: 0.5, consider_endpoints: true, constant_liar: true}\n" + Parameters);
+
+        var tpe = folder.Load("x.yaml").Spec.Sweep!.Tpe;
+
+        Assert.Equal(new TpeOptions(Gamma: 0.25, PriorWeight: 0.5, ConsiderEndpoints: true, ConstantLiar: true), TpeOptions.Of(tpe));
+        // Unset keys keep Optuna 4.9's TPESampler defaults (sampler.py: default_gamma's 0.1, prior_weight 1.0, both flags off).
+        Assert.Equal(TpeOptions.Default, TpeOptions.Of(new SweepTpeSpec()));
+    }
+
+    [Theory]
+    [InlineData("gamma: 0", "sweep.tpe.gamma")]
+    [InlineData("gamma: 1.5", "sweep.tpe.gamma")]
+    [InlineData("prior_weight: 0", "sweep.tpe.prior_weight")]
+    public void TpeSweep_TuningKeyOutOfRange_IsOneErrorNamingTheKey(string setting, string key)
+    {
+        var error = SweepFails("  method: tpe\n  trials: 30\n  tpe: {" + setting + "}\n" + Parameters);
+
+        Assert.Equal(key, Assert.Single(error.Errors).Key);
+        Assert.StartsWith("x.yaml:", error.Message);
+        Assert.Contains(setting.Split(": ")[1], error.Message);
+    }
+
+    [Fact]
     public void TpeSweep_WithoutTrials_IsAnError()
     {
         var error = SweepFails("  method: tpe\n" + Parameters);

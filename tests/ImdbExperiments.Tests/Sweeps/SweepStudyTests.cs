@@ -109,6 +109,52 @@ public sealed class SweepStudyTests : IDisposable
         Assert.Single(Directory.GetFiles(folder)); // no temporary file left beside it
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SecondWorker_AskingWhileTheFirstRunsATrial_GetsItAsRunning_OnlyWithConstantLiar(bool constantLiar)
+    {
+        // Two workers share one study: A finished trials 0-3 and runs trial 4 (the first TPE proposal); B asks meanwhile and
+        // gets trial 5. With constant_liar (optuna/samplers/_tpe/sampler.py, _sample: RUNNING trials join the split, above)
+        // trial 5 is drawn with trial 4 among the bad trials, so it differs from the proposal without the liar.
+        string Sweep(bool liar) => $$"""
+            sweep:
+              method: tpe
+              trials: 8
+              seed: 3
+              tpe: {n_startup_trials: 4, constant_liar: {{(liar ? "true" : "false")}}}
+              parameters:
+                training.learning_rate: {distribution: log_uniform, min: 1e-6, max: 1e-3}
+                training.batch_size: {distribution: uniform, min: 4, max: 64}
+            """;
+        (SweepTrial Running, SweepTrial Asked) TwoWorkers(bool liar)
+        {
+            var sweep = Load(Sweep(liar));
+            var folder = runs.Combine(liar ? "liar" : "plain");
+            var a = SweepStudy.Open(folder, sweep);
+            using var first = a.Trials().GetEnumerator();
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.True(first.MoveNext());
+                a.Record(first.Current, Result(F1(first.Current)));
+                a.Release(first.Current);
+            }
+
+            Assert.True(first.MoveNext());
+            var running = first.Current;
+            var asked = SweepStudy.Open(folder, sweep).Trials().First(t => t.Index > 3);
+            a.Release(running);
+            return (running, asked);
+        }
+
+        var plain = TwoWorkers(false);
+        var other = TwoWorkers(constantLiar);
+
+        Assert.Equal((4, 5), (other.Running.Index, other.Asked.Index));
+        Assert.Equal(plain.Running.Overrides, other.Running.Overrides); // no trial ran meanwhile: the liar changes nothing yet
+        Assert.Equal(!constantLiar, plain.Asked.Overrides.SequenceEqual(other.Asked.Overrides));
+    }
+
     [Fact]
     public async Task PrunedTrial_IsKeptWithItsCurve_AndNotRunAgain()
     {

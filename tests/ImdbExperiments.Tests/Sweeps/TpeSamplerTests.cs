@@ -191,6 +191,49 @@ public sealed class TpeSamplerTests
         Assert.True(tpeRegret < randomRegret / 3, $"median regret after 40 trials: tpe {tpeRegret:G3}, random {randomRegret:G3}");
     }
 
+    [Fact]
+    public void Gamma_FactorSetsTheGoodShare_CappedAt25()
+    {
+        // sampler.py default_gamma is min(ceil(0.1 n), 25); sweep.tpe.gamma replaces the 0.1.
+        Assert.Equal([1, 3, 8, 25], new[] { 1, 10, 30, 200 }.Select(n => TpeSampler.GammaOf(n, 0.25)));
+        Assert.Equal(new[] { 1, 10, 30, 200 }.Select(TpeSampler.Gamma), new[] { 1, 10, 30, 200 }.Select(n => TpeSampler.GammaOf(n, TpeSampler.DefaultGamma)));
+    }
+
+    [Fact]
+    public void ConstantLiar_TwoRunningTrials_SteerTheNextProposalAwayFromThem()
+    {
+        // sampler.py (v4.9, _sample and _split_trials with constant_liar): RUNNING trials join the above group (g), so a
+        // worker that asks while two others run is not sent to their points. Twenty finished trials peak at 0.8; trials 20
+        // and 21 run at 0.8 and 0.81; proposals 22.. (one per later worker) are drawn with and without the liar.
+        var finished = Enumerable.Range(0, 20).Select(i => new SearchTrial(i, new Dictionary<string, double> { ["x"] = (i + 0.5) / 20 }, TrialStatus.Completed, -Math.Abs((i + 0.5) / 20 - 0.8), [])).ToList();
+        RunningSearchTrial[] running = [new(20, new Dictionary<string, double> { ["x"] = 0.8 }), new(21, new Dictionary<string, double> { ["x"] = 0.81 })];
+        double Distance(IReadOnlyDictionary<string, double> p) => running.Min(r => Math.Abs(p["x"] - r.Point["x"]));
+        var liar = new TpeOptions(ConstantLiar: true);
+
+        var withLiar = Enumerable.Range(22, 30).Select(i => TpeSampler.Propose([Unit], finished, running, SweepGoal.Maximize, 7, i, liar)).ToList();
+        var without = Enumerable.Range(22, 30).Select(i => TpeSampler.Propose([Unit], finished, running, SweepGoal.Maximize, 7, i, TpeOptions.Default)).ToList();
+
+        Assert.Equal(without, Enumerable.Range(22, 30).Select(i => TpeSampler.Propose([Unit], finished, SweepGoal.Maximize, 7, i))); // off: running trials unseen
+        var near = (Liar: withLiar.Count(p => Distance(p) < 0.02), Without: without.Count(p => Distance(p) < 0.02));
+        Assert.True(near.Liar * 2 < near.Without, $"proposals within 0.02 of a running trial: liar {near.Liar}, without {near.Without}");
+        Assert.True(withLiar.Average(Distance) > without.Average(Distance), $"mean distance: liar {withLiar.Average(Distance):G3}, without {without.Average(Distance):G3}");
+    }
+
+    [Fact]
+    public void ConstantLiar_RunningTrialsCountNotAsStartupTrials_AndTheProposedOneIsLeftOut()
+    {
+        // sampler.py: the startup check counts COMPLETE and PRUNED trials only, and _sample drops the trial being proposed.
+        var finished = Enumerable.Range(0, 4).Select(i => new SearchTrial(i, new Dictionary<string, double> { ["x"] = 0.1 * i }, TrialStatus.Completed, i, [])).ToList();
+        var running = Enumerable.Range(4, 8).Select(i => new RunningSearchTrial(i, new Dictionary<string, double> { ["x"] = 0.9 })).ToList();
+        var liar = new TpeOptions(NStartupTrials: 5, ConstantLiar: true);
+
+        Assert.Equal(TpeSampler.Propose([Unit], [], SweepGoal.Maximize, 3, 12), TpeSampler.Propose([Unit], finished, running, SweepGoal.Maximize, 3, 12, liar));
+        var more = finished.Append(new SearchTrial(4, new Dictionary<string, double> { ["x"] = 0.35 }, TrialStatus.Completed, 5, [])).ToList();
+        Assert.Equal( // running[1] is trial 5 itself, asking
+            TpeSampler.Propose([Unit], more, running.Skip(2).ToList(), SweepGoal.Maximize, 3, 5, liar),
+            TpeSampler.Propose([Unit], more, running.Skip(1).ToList(), SweepGoal.Maximize, 3, 5, liar));
+    }
+
     private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
