@@ -137,14 +137,14 @@ static class InferenceBenchCommands
             int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 10_000 ? n
                 : throw new ArgumentException($"{option} {value} is not valid: give connection counts from 1 to 10000, comma-separated, e.g. 1,8,64.")).Distinct().ToArray();
 
-    static void Write(Table table)
+    internal static void Write(Table table)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
         console.Write(table);
     }
 
-    static async Task WriteJsonAsync(ParseResult result, string kind, DateTimeOffset started, JsonObject json, CancellationToken cancellationToken)
+    internal static async Task WriteJsonAsync(ParseResult result, string kind, DateTimeOffset started, JsonObject json, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(result.GetValue(Output) ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "bench",
             $"{kind}-{started.UtcDateTime.ToString("yyyy-MM-dd-HHmmss", CultureInfo.InvariantCulture)}.json"));
@@ -153,5 +153,5 @@ static class InferenceBenchCommands
         Console.WriteLine($"bench     {Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}");
     }
 
-    static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+    internal static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }
