@@ -24,7 +24,7 @@ static class InferenceBenchCommands
     static readonly Option<int> Batch = new("--batch") { Description = "Reviews per forward pass (and serve's --max-batch).", DefaultValueFactory = _ => 32 };
     static readonly Option<string?> Precisions = new("--precisions") { Description = "Comma-separated, the first the reference: fp32, bf16 (default: fp32,bf16)." };
     static readonly Option<int?> Threads = new("--threads") { Description = "Torch threads (default: all cores)." };
-    static readonly Option<string?> Output = new("--output", "-o") { Description = "The JSON file (default artifacts/bench/<kind>-<yyyy-MM-dd-HHmmss>.json, UTC)." };
+    internal static readonly Option<string?> Output = new("--output", "-o") { Description = "The JSON file (default artifacts/bench/<kind>-<yyyy-MM-dd-HHmmss>.json, UTC)." };
 
     public static Command Inference()
     {

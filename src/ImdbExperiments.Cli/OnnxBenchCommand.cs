@@ -14,10 +14,10 @@ static class OnnxBenchCommand
         var lengths = new Option<string>("--lengths") { Description = "Tokens per row including [CLS]/[SEP], comma-separated.", DefaultValueFactory = _ => "256,128" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads and ORT intra-op threads.", DefaultValueFactory = _ => 2 };
         var repeats = new Option<int>("--repeats") { Description = "Interleaved rounds per shape (medians over them).", DefaultValueFactory = _ => 7 };
-        var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/onnx-<yyyy-MM-dd-HHmmss>.json, UTC)." };
         var command = new Command("bench-onnx", "MiniLM's encoder in ONNX Runtime and in TorchSharp, same weights and token ids, interleaved: ms per batch, speedup, max hidden-state difference.")
         {
-            batches, lengths, threads, repeats, output, CommonOptions.Artifacts,
+            // The --output that WriteJsonAsync reads: an option of our own would be parsed and then ignored.
+            batches, lengths, threads, repeats, InferenceBenchCommands.Output, CommonOptions.Artifacts,
         };
         command.SetAction((result, cancellationToken) => CliErrors.RunAsync(async () =>
         {

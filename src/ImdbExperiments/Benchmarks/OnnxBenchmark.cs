@@ -9,9 +9,9 @@ namespace ImdbExperiments.Benchmarks;
 
 /// <summary>
 /// ONNX Runtime against TorchSharp on the same weights and the same token ids, in one process: the MiniLM package's
-/// ONNX graph in ORT (all graph optimizations, which on the CPU provider include ORT's transformer fusions: Attention,
-/// SkipLayerNormalization, EmbedLayerNormalization, BiasGelu) and at basic optimizations, beside our BertModel imported
-/// from that graph. The engines run interleaved, round after round, so that load from other processes falls on each
+/// ONNX graph in ORT (ORT_ENABLE_ALL, whose level 2 on the CPU provider runs ORT's C++ transformer fusions: attention,
+/// skip/embed layer norm, bias GELU; the report counts which of them matched) and at ORT_ENABLE_BASIC, beside our
+/// BertModel imported from that graph. The engines run interleaved, round after round, so that load from other processes falls on each
 /// alike; per shape the medians, the median of the per-round ratios, and the largest hidden-state difference.
 /// </summary>
 public sealed class OnnxBenchmark(OnnxBenchmarkOptions options)

@@ -65,6 +65,23 @@ public sealed class OnnxBenchmarkTests(ITestOutputHelper output)
         Assert.Equal(3, OnnxBenchmark.Median([5, 3, 1]));
     }
 
+    [MiniLmPackageFact]
+    public void BenchOnnx_WritesEveryEngineAndShapeToTheOutputFile()
+    {
+        using var project = new TempFolder();
+        var json = project.Combine("out", "onnx.json");
+
+        var (code, stdout, stderr) = ImdbxProcess.Run(project.Path, "bench-onnx", "--batches", "2", "--lengths", "8", "--repeats", "1", "--output", json);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("x torchsharp", stdout);
+        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!["results"]!.AsArray();
+        Assert.Equal([OnnxBenchmark.TorchSharp, OnnxBenchmark.Onnx, OnnxBenchmark.OnnxBasic], results.Select(r => (string)r!["engine"]!));
+        Assert.All(results, r => Assert.Equal((2, 8), ((int)r!["batch"]!, (int)r["length"]!)));
+        Assert.All(results, r => Assert.True((double)r!["max_abs_difference_vs_torchsharp"]! <= 1e-4));
+        Assert.False(Directory.Exists(Path.Combine(project.Path, "artifacts")), "the JSON went to --output, not the default folder");
+    }
+
     [Fact]
     public void BenchOnnx_RejectsABadBatchListInOneLine()
     {
