@@ -12,9 +12,19 @@ public sealed class TorchSharpEncoder : IEncoderEngine
     public TorchSharpEncoder(string modelFolder)
     {
         _checkpoint = HfModelFolder.Load(modelFolder);
-        _model = new BertModel(_checkpoint.Config);
-        _model.LoadWeights(_checkpoint.Weights, seed: 0, _checkpoint.WeightsPath);
-        _model.eval();
+        try
+        {
+            _model = new BertModel(_checkpoint.Config);
+            _model.LoadWeights(_checkpoint.Weights, seed: 0, _checkpoint.WeightsPath);
+            _model.eval();
+        }
+        catch
+        {
+            // A folder whose weights do not fit its config must not leave its tensors behind.
+            _model?.Dispose();
+            _checkpoint.Dispose();
+            throw;
+        }
     }
 
     public string Name => "torchsharp";
