@@ -171,6 +171,11 @@ Task("ServeBench")
     .IsDependentOn("BuildCli")
     .Does(() => imdbx.Run(BenchArguments("bench-serve", "model", "archive", "reviews", "length", "batch", "precisions", "threads", "connections", "seconds", "reviews-per-request")));
 
+Task("OnnxBench")
+    .Description("MiniLM's encoder in ONNX Runtime and in TorchSharp, same weights and ids, interleaved (--batches=16,1 --lengths=256,128 --threads=2 --repeats=7); writes artifacts/bench/onnx-*.json.")
+    .IsDependentOn("BuildCli")
+    .Does(() => imdbx.Run(BenchArguments("bench-onnx", "batches", "lengths", "threads", "repeats", "output")));
+
 // imdbx <command> with each named Cake argument that is given passed on as the same option.
 string[] BenchArguments(string command, params string[] names)
 {

@@ -24,7 +24,7 @@ static class InferenceBenchCommands
     static readonly Option<int> Batch = new("--batch") { Description = "Reviews per forward pass (and serve's --max-batch).", DefaultValueFactory = _ => 32 };
     static readonly Option<string?> Precisions = new("--precisions") { Description = "Comma-separated, the first the reference: fp32, bf16 (default: fp32,bf16)." };
     static readonly Option<int?> Threads = new("--threads") { Description = "Torch threads (default: all cores)." };
-    static readonly Option<string?> Output = new("--output", "-o") { Description = "The JSON file (default artifacts/bench/<kind>-<yyyy-MM-dd-HHmmss>.json, UTC)." };
+    internal static readonly Option<string?> Output = new("--output", "-o") { Description = "The JSON file (default artifacts/bench/<kind>-<yyyy-MM-dd-HHmmss>.json, UTC)." };
 
     public static Command Inference()
     {
@@ -137,14 +137,14 @@ static class InferenceBenchCommands
             int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 10_000 ? n
                 : throw new ArgumentException($"{option} {value} is not valid: give connection counts from 1 to 10000, comma-separated, e.g. 1,8,64.")).Distinct().ToArray();
 
-    static void Write(Table table)
+    internal static void Write(Table table)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         if (Console.IsOutputRedirected) console.Profile.Width = 200;
         console.Write(table);
     }
 
-    static async Task WriteJsonAsync(ParseResult result, string kind, DateTimeOffset started, JsonObject json, CancellationToken cancellationToken)
+    internal static async Task WriteJsonAsync(ParseResult result, string kind, DateTimeOffset started, JsonObject json, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(result.GetValue(Output) ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "bench",
             $"{kind}-{started.UtcDateTime.ToString("yyyy-MM-dd-HHmmss", CultureInfo.InvariantCulture)}.json"));
@@ -153,5 +153,5 @@ static class InferenceBenchCommands
         Console.WriteLine($"bench     {Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}");
     }
 
-    static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+    internal static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

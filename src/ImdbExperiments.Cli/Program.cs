@@ -35,6 +35,7 @@ root.Subcommands.Add(MemoryBenchCommand.Create());
 root.Subcommands.Add(SearchBenchCommand.Create());
 root.Subcommands.Add(InferenceBenchCommands.Inference());
 root.Subcommands.Add(InferenceBenchCommands.Serve());
+root.Subcommands.Add(OnnxBenchCommand.Create());
 root.Subcommands.Add(CacheCommands.Clean());
 root.Subcommands.Add(CacheCommands.Cache());
 root.Subcommands.Add(TrackingCommands.Sync());
