@@ -127,10 +127,11 @@ public sealed class SweepStudyTests : IDisposable
                 training.learning_rate: {distribution: log_uniform, min: 1e-6, max: 1e-3}
                 training.batch_size: {distribution: uniform, min: 4, max: 64}
             """;
-        (SweepTrial Running, SweepTrial Asked) TwoWorkers(bool liar)
+        // Each call its own study folder: the plain run twice must not share one.
+        (SweepTrial Running, SweepTrial Asked) TwoWorkers(bool liar, string name)
         {
             var sweep = Load(Sweep(liar));
-            var folder = runs.Combine(liar ? "liar" : "plain");
+            var folder = runs.Combine(name);
             var a = SweepStudy.Open(folder, sweep);
             using var first = a.Trials().GetEnumerator();
             for (var i = 0; i < 4; i++)
@@ -147,8 +148,8 @@ public sealed class SweepStudyTests : IDisposable
             return (running, asked);
         }
 
-        var plain = TwoWorkers(false);
-        var other = TwoWorkers(constantLiar);
+        var plain = TwoWorkers(false, "plain");
+        var other = TwoWorkers(constantLiar, "other");
 
         Assert.Equal((4, 5), (other.Running.Index, other.Asked.Index));
         Assert.Equal(plain.Running.Overrides, other.Running.Overrides); // no trial ran meanwhile: the liar changes nothing yet
