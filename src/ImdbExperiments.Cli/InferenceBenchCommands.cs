@@ -21,7 +21,7 @@ static class InferenceBenchCommands
 
     static readonly Option<string> Model = new("--model") { Description = "A fine-tuned Hugging Face folder (or a run folder: its model/).", Required = true };
     static readonly Option<string?> Archive = new("--archive") { Description = $"The aclImdb_v1.tar.gz whose test reviews are scored (default: ${FetchStage.ArchiveEnvironmentVariable})." };
-    static readonly Option<int?> Reviews = CheckedOptions.OptionalInt("--reviews", 1, 2 * 2 * ImdbExperiments.Data.ImdbIngester.ReviewsPerSplitAndLabel,
+    static readonly Option<int?> Reviews = CheckedOptions.OptionalInt("--reviews", 1, 2 * ImdbExperiments.Data.ImdbIngester.ReviewsPerSplitAndLabel,
         "Test reviews to score, or 'all' (25,000).", word: "all", defaultValue: 2000);
     static readonly Option<int> Length = CheckedOptions.Int("--length", 2, BenchmarkOptions.MaxLength, 256, "Tokens per review including [CLS]/[SEP].");
     static readonly Option<int> Batch = CheckedOptions.Int("--batch", 1, 4096, 32, "Reviews per forward pass (and serve's --max-batch).");
@@ -61,7 +61,7 @@ static class InferenceBenchCommands
     public static Command Serve()
     {
         var connections = CheckedOptions.Parsed("--connections", value => Counts("--connections", value), "Concurrent wrk connections, comma-separated (default: 1,8,64).",
-            "connection counts from 1 to 10000, comma-separated", new OptionRange(1, MaxConnections));
+            $"connection counts from 1 to {MaxConnections}, comma-separated", new OptionRange(1, MaxConnections));
         var seconds = CheckedOptions.Int("--seconds", 1, 3600, 20, "Seconds of load per connection count.");
         var perRequest = CheckedOptions.Int("--reviews-per-request", 1, 1000, 1, "Reviews in each request body.");
         var wrk = new Option<string>("--wrk") { Description = "The wrk program (Debian's package: apt-get install wrk).", DefaultValueFactory = _ => "wrk" };
@@ -136,7 +136,7 @@ static class InferenceBenchCommands
     static IReadOnlyList<int> Counts(string option, string value) =>
         value.Split(',', StringSplitOptions.TrimEntries).Select(text =>
             int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxConnections ? n
-                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid: allowed: connection counts from 1 to 10000, comma-separated, e.g. 1,8,64.")).Distinct().ToArray();
+                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid: allowed: connection counts from 1 to {MaxConnections}, comma-separated, e.g. 1,8,64.")).Distinct().ToArray();
 
     static void Write(Table table)
     {
