@@ -18,13 +18,17 @@ static class BenchCommand
         var full = new BenchmarkOptions();
         var quickRun = BenchmarkOptions.QuickRun;
         var archive = new Option<string?>("--archive") { Description = $"An aclImdb_v1.tar.gz to measure ingest and tokenize on (default: ${FetchStage.ArchiveEnvironmentVariable}, else a synthetic archive)." };
-        var models = new Option<string?>("--models") { Description = $"Models to train and run, comma-separated: {BenchmarkArguments.KnownModelNames} (default: all)." };
-        var lengths = new Option<string?>("--lengths", "--length") { Description = $"Tokens per example, comma-separated (default: {string.Join(",", full.Lengths)})." };
-        var precisions = new Option<string?>("--precisions") { Description = "Training precisions, comma-separated: fp32, bf16 (default: both)." };
-        var batch = new Option<int?>("--batch") { Description = $"Examples per training step and inference batch (default: {full.Batch})." };
-        var steps = new Option<int?>("--steps") { Description = $"Timed training steps per row, after one warm-up step (default: {full.Steps})." };
-        var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
-        var attentionDropout = new Option<double?>("--attention-dropout") { Description = "attention_probs_dropout_prob for every model (default: each model's own, 0.1)." };
+        var models = CheckedOptions.Parsed("--models", BenchmarkArguments.Models,
+            $"Models to train and run, comma-separated: {BenchmarkArguments.KnownModelNames} (default: all).", $"models {BenchmarkArguments.KnownModelNames}, comma-separated");
+        var lengths = CheckedOptions.Parsed("--lengths", BenchmarkArguments.Lengths, $"Tokens per example, comma-separated (default: {string.Join(",", full.Lengths)}).",
+            $"token counts from 2 to {BenchmarkOptions.MaxLength}, comma-separated", new OptionRange(2, BenchmarkOptions.MaxLength), aliases: ["--length"]);
+        var precisions = CheckedOptions.Parsed("--precisions", BenchmarkArguments.Precisions, "Training precisions, comma-separated: fp32, bf16 (default: both).",
+            "fp32, bf16, comma-separated");
+        var batch = CheckedOptions.OptionalInt("--batch", 1, 4096, $"Examples per training step and inference batch (default: {full.Batch}).");
+        var steps = CheckedOptions.OptionalInt("--steps", 1, 100_000, $"Timed training steps per row, after one warm-up step (default: {full.Steps}).");
+        var threads = CheckedOptions.OptionalInt("--threads", 1, CheckedOptions.MaxThreads, "Torch threads (default: all cores).");
+        var attentionDropout = CheckedOptions.OptionalDouble("--attention-dropout", 0, 1, "attention_probs_dropout_prob for every model (default: each model's own, 0.1).",
+            maxExclusive: true);
         var quick = new Option<bool>("--quick")
         {
             Description = $"A run under a minute: {quickRun.Models[0].Name} only, {quickRun.Batch} x {quickRun.Lengths[0]}, fp32, {quickRun.Steps} steps, " +
@@ -48,9 +52,9 @@ static class BenchCommand
             {
                 // --quick measures ingest on a small synthetic archive unless --archive names one.
                 Archive = defaults.IsQuick ? result.GetValue(archive) : givenArchive,
-                Models = result.GetValue(models) is { } m ? BenchmarkArguments.Models(m) : defaults.Models,
-                Lengths = result.GetValue(lengths) is { } l ? BenchmarkArguments.Lengths(l) : defaults.Lengths,
-                Precisions = result.GetValue(precisions) is { } p ? BenchmarkArguments.Precisions(p) : defaults.Precisions,
+                Models = result.GetValue(models) ?? defaults.Models,
+                Lengths = result.GetValue(lengths) ?? defaults.Lengths,
+                Precisions = result.GetValue(precisions) ?? defaults.Precisions,
                 Batch = result.GetValue(batch) ?? defaults.Batch,
                 Steps = result.GetValue(steps) ?? defaults.Steps,
                 Threads = result.GetValue(threads) ?? defaults.Threads,

@@ -39,17 +39,16 @@ static class CommonOptions
         Description = "Fail at once, naming the holder, when another process holds a stage or the run folder (default: wait for it).",
     };
 
-    public static readonly Option<double?> LockTimeout = new("--lock-timeout")
-    {
-        Description = "Give up waiting for another process's stage or run-folder lock after this many seconds (default: wait as long as it runs).",
-    };
+    public static readonly Option<double?> LockTimeout = CheckedOptions.OptionalDouble("--lock-timeout", 0, MaxLockSeconds,
+        "Give up waiting for another process's stage or run-folder lock after this many seconds (default: wait as long as it runs; 0 tries once).");
+
+    /// <summary>A year: longer is "wait as long as it runs", which is leaving the option out.</summary>
+    const double MaxLockSeconds = 366 * 24 * 3600;
 
     /// <summary>The lock waiting that --no-wait and --lock-timeout ask for.</summary>
     public static LockOptions Locks(ParseResult result)
     {
         var timeout = result.GetValue(LockTimeout);
-        if (timeout is { } seconds && (!double.IsFinite(seconds) || seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2))
-            throw new ArgumentException($"--lock-timeout {seconds}: not a number of seconds; allowed: 0 or more (0 tries once).");
         return new LockOptions { NoWait = result.GetValue(NoWait), Timeout = timeout is { } t ? TimeSpan.FromSeconds(t) : null };
     }
 }

@@ -17,13 +17,17 @@ static class InferenceBenchCommands
     /// <summary>Exit code when wrk is not installed: the bench cannot run here, which is not a failure of the code.</summary>
     const int MissingTool = 2;
 
+    const int MaxConnections = 10_000;
+
     static readonly Option<string> Model = new("--model") { Description = "A fine-tuned Hugging Face folder (or a run folder: its model/).", Required = true };
     static readonly Option<string?> Archive = new("--archive") { Description = $"The aclImdb_v1.tar.gz whose test reviews are scored (default: ${FetchStage.ArchiveEnvironmentVariable})." };
-    static readonly Option<string> Reviews = new("--reviews") { Description = "Test reviews to score, or 'all' (25,000).", DefaultValueFactory = _ => "2000" };
-    static readonly Option<int> Length = new("--length") { Description = "Tokens per review including [CLS]/[SEP].", DefaultValueFactory = _ => 256 };
-    static readonly Option<int> Batch = new("--batch") { Description = "Reviews per forward pass (and serve's --max-batch).", DefaultValueFactory = _ => 32 };
-    static readonly Option<string?> Precisions = new("--precisions") { Description = "Comma-separated, the first the reference: fp32, bf16 (default: fp32,bf16)." };
-    static readonly Option<int?> Threads = new("--threads") { Description = "Torch threads (default: all cores)." };
+    static readonly Option<int?> Reviews = CheckedOptions.OptionalInt("--reviews", 1, 2 * ImdbExperiments.Data.ImdbIngester.ReviewsPerSplitAndLabel,
+        "Test reviews to score, or 'all' (25,000).", word: "all", defaultValue: 2000);
+    static readonly Option<int> Length = CheckedOptions.Int("--length", 2, BenchmarkOptions.MaxLength, 256, "Tokens per review including [CLS]/[SEP].");
+    static readonly Option<int> Batch = CheckedOptions.Int("--batch", 1, 4096, 32, "Reviews per forward pass (and serve's --max-batch).");
+    static readonly Option<IReadOnlyList<Specs.TrainingPrecision>?> Precisions = CheckedOptions.Parsed("--precisions", BenchmarkArguments.Precisions,
+        "Comma-separated, the first the reference: fp32, bf16 (default: fp32,bf16).", "fp32, bf16, comma-separated");
+    static readonly Option<int?> Threads = CheckedOptions.OptionalInt("--threads", 1, CheckedOptions.MaxThreads, "Torch threads (default: all cores).");
     internal static readonly Option<string?> Output = new("--output", "-o") { Description = "The JSON file (default artifacts/bench/<kind>-<yyyy-MM-dd-HHmmss>.json, UTC)." };
 
     public static Command Inference()
@@ -56,9 +60,10 @@ static class InferenceBenchCommands
 
     public static Command Serve()
     {
-        var connections = new Option<string>("--connections") { Description = "Concurrent wrk connections, comma-separated.", DefaultValueFactory = _ => "1,8,64" };
-        var seconds = new Option<int>("--seconds") { Description = "Seconds of load per connection count.", DefaultValueFactory = _ => 20 };
-        var perRequest = new Option<int>("--reviews-per-request") { Description = "Reviews in each request body.", DefaultValueFactory = _ => 1 };
+        var connections = CheckedOptions.Parsed("--connections", value => Counts("--connections", value), "Concurrent wrk connections, comma-separated (default: 1,8,64).",
+            $"connection counts from 1 to {MaxConnections}, comma-separated", new OptionRange(1, MaxConnections));
+        var seconds = CheckedOptions.Int("--seconds", 1, 3600, 20, "Seconds of load per connection count.");
+        var perRequest = CheckedOptions.Int("--reviews-per-request", 1, 1000, 1, "Reviews in each request body.");
         var wrk = new Option<string>("--wrk") { Description = "The wrk program (Debian's package: apt-get install wrk).", DefaultValueFactory = _ => "wrk" };
         var command = new Command("bench-serve", "Load imdbx serve with wrk (real reviews, MLflow JSON bodies) beside plain batched inference and predict.")
         {
@@ -75,7 +80,7 @@ static class InferenceBenchCommands
             var options = new ServeBenchmarkOptions
             {
                 Inference = InferenceOptions(result),
-                Connections = Counts("--connections", result.GetValue(connections)!),
+                Connections = result.GetValue(connections) ?? [1, 8, 64],
                 Seconds = result.GetValue(seconds),
                 ReviewsPerRequest = result.GetValue(perRequest),
                 Wrk = result.GetValue(wrk)!,
@@ -114,28 +119,24 @@ static class InferenceBenchCommands
     {
         var archive = result.GetValue(Archive) ?? (Environment.GetEnvironmentVariable(FetchStage.ArchiveEnvironmentVariable) is { Length: > 0 } a ? a : null)
             ?? throw new ArgumentException($"Which reviews? Give --archive aclImdb_v1.tar.gz or set {FetchStage.ArchiveEnvironmentVariable}.");
-        var reviews = result.GetValue(Reviews)!;
-        int? count = reviews == "all" ? null
-            : int.TryParse(reviews, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
-            : throw new ArgumentException($"--reviews {reviews} is not valid: give a positive number of test reviews, or all.");
         var model = UserFile.RequireDirectory(result.GetValue(Model)!, "--model");
         var runModel = Path.Combine(model, TrainStage.ModelFolder);
         return new InferenceBenchmarkOptions
         {
             ModelFolder = Path.GetFullPath(!File.Exists(Path.Combine(model, "config.json")) && File.Exists(Path.Combine(runModel, "config.json")) ? runModel : model),
             Archive = UserFile.RequireRegular(archive, "--archive"),
-            Reviews = count,
+            Reviews = result.GetValue(Reviews),
             MaxLength = result.GetValue(Length),
             Batch = result.GetValue(Batch),
-            Precisions = result.GetValue(Precisions) is { } p ? BenchmarkArguments.Precisions(p) : [Specs.TrainingPrecision.Fp32, Specs.TrainingPrecision.Bf16],
+            Precisions = result.GetValue(Precisions) ?? [Specs.TrainingPrecision.Fp32, Specs.TrainingPrecision.Bf16],
             Threads = result.GetValue(Threads),
         };
     }
 
     static IReadOnlyList<int> Counts(string option, string value) =>
         value.Split(',', StringSplitOptions.TrimEntries).Select(text =>
-            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 10_000 ? n
-                : throw new ArgumentException($"{option} {value} is not valid: give connection counts from 1 to 10000, comma-separated, e.g. 1,8,64.")).Distinct().ToArray();
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxConnections ? n
+                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid: allowed: connection counts from 1 to {MaxConnections}, comma-separated, e.g. 1,8,64.")).Distinct().ToArray();
 
     internal static void Write(Table table)
     {

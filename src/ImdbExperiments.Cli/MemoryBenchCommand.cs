@@ -16,14 +16,15 @@ static class MemoryBenchCommand
     public static Command Create()
     {
         var defaults = new MemoryProbeOptions();
-        var model = new Option<string?>("--model") { Description = $"The shape, random-init: {BenchmarkArguments.KnownModelNames} (default: {defaults.Model.Name})." };
-        var length = new Option<int?>("--length") { Description = $"Tokens per example (default: {defaults.Length})." };
-        var batch = new Option<int?>("--batch") { Description = $"Examples per step (default: {defaults.Batch})." };
-        var precision = new Option<string?>("--precision") { Description = "fp32 or bf16 (default: fp32)." };
-        var steps = new Option<int?>("--steps") { Description = $"Optimizer steps (default: {defaults.Steps})." };
+        var model = CheckedOptions.Choice<BenchmarkModel?>("--model", null, $"The shape, random-init: {BenchmarkArguments.KnownModelNames} (default: {defaults.Model.Name}).",
+            [.. BenchmarkModel.Known.Select(m => (m.Name, (BenchmarkModel?)m))]);
+        var length = CheckedOptions.OptionalInt("--length", 2, BenchmarkOptions.MaxLength, $"Tokens per example (default: {defaults.Length}).");
+        var batch = CheckedOptions.OptionalInt("--batch", 1, 4096, $"Examples per step (default: {defaults.Batch}).");
+        var precision = CheckedOptions.Choice<TrainingPrecision?>("--precision", null, "fp32 or bf16 (default: fp32).", ("fp32", TrainingPrecision.Fp32), ("bf16", TrainingPrecision.Bf16));
+        var steps = CheckedOptions.OptionalInt("--steps", 1, 100, $"Optimizer steps (default: {defaults.Steps}).");
         var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Recompute each layer's activations in backward (training.gradient_checkpointing)." };
         var trim = new Option<bool>("--trim") { Description = "Call glibc's malloc_trim(0) after each step." };
-        var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
+        var threads = CheckedOptions.OptionalInt("--threads", 1, CheckedOptions.MaxThreads, "Torch threads (default: all cores).");
         var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/memory-<yyyy-MM-dd-HHmmss>.json, UTC)." };
         var command = new Command("memory-bench", "Measure where a training step's memory goes on this machine; print a table and write JSON.")
         {
@@ -33,10 +34,10 @@ static class MemoryBenchCommand
         {
             var options = defaults with
             {
-                Model = result.GetValue(model) is { } m ? Single(BenchmarkArguments.Models(m), "--model") : defaults.Model,
+                Model = result.GetValue(model) ?? defaults.Model,
                 Length = result.GetValue(length) ?? defaults.Length,
                 Batch = result.GetValue(batch) ?? defaults.Batch,
-                Precision = result.GetValue(precision) is { } p ? Single(BenchmarkArguments.Precisions(p), "--precision") : defaults.Precision,
+                Precision = result.GetValue(precision) ?? defaults.Precision,
                 Steps = result.GetValue(steps) ?? defaults.Steps,
                 GradientCheckpointing = result.GetValue(checkpointing),
                 TrimBetweenSteps = result.GetValue(trim),
@@ -71,8 +72,4 @@ static class MemoryBenchCommand
         }));
         return command;
     }
-
-    static T Single<T>(IReadOnlyList<T> items, string option) => items.Count == 1
-        ? items[0]
-        : throw new ArgumentException($"{option} takes one value, not {items.Count}: the probe measures one shape per process.");
 }

@@ -20,25 +20,12 @@ static class ModelResolution
 
     /// <summary>--precision of predict and serve: inference's own choice, not the training precision (a bf16-trained model scores fine in fp32).</summary>
     public static Option<InferencePrecision> PrecisionOption() =>
-        new("--precision")
-        {
-            Description = "auto (bf16 where the CPU has avx512_bf16 or amx_bf16, else fp32), fp32 or bf16.",
-            DefaultValueFactory = _ => InferencePrecision.Auto,
-            // One line naming the value and what is allowed, not the enum's .NET type.
-            CustomParser = argument => argument.Tokens.Single().Value.ToLowerInvariant() switch
-            {
-                "auto" => InferencePrecision.Auto,
-                "fp32" => InferencePrecision.Fp32,
-                "bf16" => InferencePrecision.Bf16,
-                var other => Error(argument, $"--precision '{other}': allowed: auto, fp32 or bf16."),
-            },
-        };
+        CheckedOptions.Choice("--precision", InferencePrecision.Auto, "auto (bf16 where the CPU has avx512_bf16 or amx_bf16, else fp32), fp32 or bf16.",
+            ("auto", InferencePrecision.Auto), ("fp32", InferencePrecision.Fp32), ("bf16", InferencePrecision.Bf16));
 
-    static InferencePrecision Error(System.CommandLine.Parsing.ArgumentResult argument, string message)
-    {
-        argument.AddError(message);
-        return default;
-    }
+    /// <summary>--max-length of predict and serve, within tokenizer.max_length's range (the model's own limit is checked when it loads).</summary>
+    public static Option<int?> MaxLengthOption() =>
+        CheckedOptions.OptionalInt("--max-length", 2, 8192, "Tokens per text including [CLS]/[SEP] (default: the experiment's, else the model's limit).");
 
     /// <summary>The model folder and <paramref name="options"/> completed with the experiment's tokenization.</summary>
     public static async Task<(string Folder, SentimentPredictorOptions Options)> ResolveAsync(

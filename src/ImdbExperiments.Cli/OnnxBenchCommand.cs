@@ -10,10 +10,12 @@ static class OnnxBenchCommand
 {
     public static Command Create()
     {
-        var batches = new Option<string>("--batches") { Description = "Batch sizes, comma-separated.", DefaultValueFactory = _ => "16,1" };
-        var lengths = new Option<string>("--lengths") { Description = "Tokens per row including [CLS]/[SEP], comma-separated.", DefaultValueFactory = _ => "256,128" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads and ORT intra-op threads.", DefaultValueFactory = _ => 2 };
-        var repeats = new Option<int>("--repeats") { Description = "Interleaved rounds per shape (medians over them).", DefaultValueFactory = _ => 7 };
+        var batches = CheckedOptions.Parsed("--batches", Counts("--batches", 1, 256, "16,1"), "Batch sizes, comma-separated (default: 16,1).",
+            "batch sizes from 1 to 256, comma-separated", new OptionRange(1, 256));
+        var lengths = CheckedOptions.Parsed("--lengths", Counts("--lengths", 2, 512, "256,128"), "Tokens per row including [CLS]/[SEP], comma-separated (default: 256,128).",
+            "token counts from 2 to 512 (MiniLM's positions), comma-separated", new OptionRange(2, 512));
+        var threads = CheckedOptions.Int("--threads", 1, CheckedOptions.MaxThreads, 2, "libtorch threads and ORT intra-op threads.");
+        var repeats = CheckedOptions.Int("--repeats", 1, 1000, 7, "Interleaved rounds per shape (medians over them).");
         var command = new Command("bench-onnx", "MiniLM's encoder in ONNX Runtime and in TorchSharp, same weights and token ids, interleaved: ms per batch, speedup, max hidden-state difference.")
         {
             // The --output that WriteJsonAsync reads: an option of our own would be parsed and then ignored.
@@ -24,8 +26,8 @@ static class OnnxBenchCommand
             var started = DateTimeOffset.UtcNow;
             var options = new OnnxBenchmarkOptions
             {
-                Batches = Counts("--batches", result.GetValue(batches)!),
-                Lengths = Counts("--lengths", result.GetValue(lengths)!),
+                Batches = result.GetValue(batches) ?? [16, 1],
+                Lengths = result.GetValue(lengths) ?? [256, 128],
                 Threads = result.GetValue(threads),
                 Repeats = result.GetValue(repeats),
             };
@@ -53,9 +55,9 @@ static class OnnxBenchCommand
         return command;
     }
 
-    // Numbers only here; their ranges are OnnxBenchmarkOptions.Validate's, one rule for the CLI and the library.
-    static IReadOnlyList<int> Counts(string option, string value) =>
+    // Each item a whole number in [min, max]: the message names the option, the value and what is allowed.
+    static Func<string, IReadOnlyList<int>> Counts(string option, int min, int max, string example) => value =>
         value.Split(',', StringSplitOptions.TrimEntries).Select(text =>
-            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
-                : throw new ArgumentException($"{option} {value} is not valid: give whole numbers, comma-separated, e.g. {(option == "--batches" ? "16,1" : "256,128")}.")).Distinct().ToArray();
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
+                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid: allowed: whole numbers from {min} to {max}, comma-separated, e.g. {example}.")).Distinct().ToArray();
 }

@@ -18,8 +18,8 @@ static class PredictCommand
         var experiment = ModelResolution.ExperimentOption();
         var texts = new Option<string[]>("--text") { Description = "A text to score (repeatable)." };
         var file = new Option<string?>("--file") { Description = "A file of texts, one per line ('-' for standard input)." };
-        var maxLength = new Option<int?>("--max-length") { Description = "Tokens per text including [CLS]/[SEP] (default: the experiment's, else the model's limit)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Texts per batch.", DefaultValueFactory = _ => 64 };
+        var maxLength = ModelResolution.MaxLengthOption();
+        var batchSize = CheckedOptions.Int("--batch-size", 1, 4096, 64, "Texts per batch.");
         var precision = ModelResolution.PrecisionOption();
         var command = new Command("predict", "Print the sentiment label and score of each text.")
         {

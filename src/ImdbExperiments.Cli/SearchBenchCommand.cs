@@ -11,8 +11,7 @@ static class SearchBenchCommand
 {
     public static Command Create()
     {
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per set, method and objective (medians over them); the second set follows the first.", DefaultValueFactory = _ => 20 };
-        seeds.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--seeds: expected 1..1000."); });
+        var seeds = CheckedOptions.Int("--seeds", 1, 1000, 20, "Seeds per set, method and objective (medians over them); the second set follows the first.");
         var output = new Option<string?>("--output", "-o") { Description = "The JSON file (default artifacts/bench/search-<yyyy-MM-dd-HHmmss>.json, UTC)." };
         var command = new Command("search-bench", "Compare grid, random, Optuna-default tpe and tuned tpe, with and without asha, on synthetic objectives with known optima, on two sets of seeds; print the tables and write JSON.")
         {

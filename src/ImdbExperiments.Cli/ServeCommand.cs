@@ -17,15 +17,17 @@ static class ServeCommand
         var model = ModelResolution.ModelOption();
         var experiment = ModelResolution.ExperimentOption();
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => defaults.Host };
-        var port = new Option<int>("--port") { Description = "Port (0 = any free port, printed at start).", DefaultValueFactory = _ => defaults.Port };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Most texts scored in one padded forward pass.", DefaultValueFactory = _ => defaults.MaxBatch };
-        var maxWait = new Option<int>("--max-wait-ms") { Description = "How long a batch waits for more requests to join it.", DefaultValueFactory = _ => (int)defaults.MaxWait.TotalMilliseconds };
-        var maxQueue = new Option<int>("--max-queue") { Description = "Requests waiting to be scored; beyond it: 503 with Retry-After.", DefaultValueFactory = _ => defaults.MaxQueue };
-        var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond).", DefaultValueFactory = _ => defaults.MaxBodyBytes };
-        var maxText = new Option<int>("--max-text-chars") { Description = "Longest text in characters (400 beyond); shorter ones are truncated to tokens as in training.", DefaultValueFactory = _ => defaults.MaxTextChars };
+        // The ranges ServingOptions.Validate enforces, checked at parse time so that a bad value is one line before anything loads.
+        var port = CheckedOptions.Int("--port", 0, 65535, defaults.Port, "Port (0 = any free port, printed at start).");
+        var maxBatch = CheckedOptions.Int("--max-batch", 1, 4096, defaults.MaxBatch, "Most texts scored in one padded forward pass.");
+        var maxWait = CheckedOptions.Int("--max-wait-ms", 0, 10_000, (int)defaults.MaxWait.TotalMilliseconds, "How long a batch waits for more requests to join it.");
+        var maxQueue = CheckedOptions.Int("--max-queue", 1, 1_000_000, defaults.MaxQueue, "Requests waiting to be scored; beyond it: 503 with Retry-After.");
+        var maxBody = CheckedOptions.Long("--max-body-bytes", 1, 1L << 30, defaults.MaxBodyBytes, "Largest request body (413 beyond).");
+        var maxText = CheckedOptions.Int("--max-text-chars", 1, 1 << 30, defaults.MaxTextChars,
+            "Longest text in characters (400 beyond); shorter ones are truncated to tokens as in training.");
         var precision = ModelResolution.PrecisionOption();
-        var maxLength = new Option<int?>("--max-length") { Description = "Tokens per text including [CLS]/[SEP] (default: the experiment's, else the model's limit)." };
-        var timeout = new Option<int>("--timeout-seconds") { Description = "Per request, from arrival to answer (504 beyond).", DefaultValueFactory = _ => (int)defaults.Timeout.TotalSeconds };
+        var maxLength = ModelResolution.MaxLengthOption();
+        var timeout = CheckedOptions.Int("--timeout-seconds", 1, 86_400, (int)defaults.Timeout.TotalSeconds, "Per request, from arrival to answer (504 beyond).");
         var command = new Command("serve", "Serve the model over HTTP with MLflow's scoring protocol (POST /invocations), in dynamic batches.")
         {
             model, experiment, CommonOptions.Set, host, port, maxBatch, maxWait, maxQueue, maxBody, maxText, timeout, precision, maxLength, CommonOptions.Artifacts,
@@ -37,11 +39,11 @@ static class ServeCommand
                 Host = result.GetValue(host)!,
                 Port = result.GetValue(port),
                 MaxBatch = result.GetValue(maxBatch),
-                MaxWait = TimeSpan.FromMilliseconds(Math.Clamp(result.GetValue(maxWait), -1, int.MaxValue)),
+                MaxWait = TimeSpan.FromMilliseconds(result.GetValue(maxWait)),
                 MaxQueue = result.GetValue(maxQueue),
                 MaxBodyBytes = result.GetValue(maxBody),
                 MaxTextChars = result.GetValue(maxText),
-                Timeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(timeout), 0, 86_401)),
+                Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
             };
             serving.Validate();
             var (folder, options) = await ModelResolution.ResolveAsync(result, model, experiment,

@@ -12,18 +12,8 @@ static class SweepCommands
 {
     const int MaxParallel = 256;
 
-    static readonly Option<int?> Parallel = new("--parallel")
-    {
-        Description = "Run this many trials at once, each in its own worker process with training.threads = cores / N (unless the spec sets training.threads).",
-        // One line naming the value and what is allowed, not int's .NET type name.
-        CustomParser = argument =>
-        {
-            var token = argument.Tokens.Single().Value;
-            if (int.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)) return n;
-            argument.AddError($"--parallel '{token}': allowed: a whole number of trials at once, 1 to {MaxParallel}.");
-            return null;
-        },
-    };
+    static readonly Option<int?> Parallel = CheckedOptions.OptionalInt("--parallel", 1, MaxParallel,
+        "Run this many trials at once, each in its own worker process with training.threads = cores / N (unless the spec sets training.threads).");
 
     static readonly Option<bool> Worker = new("--worker")
     {
@@ -46,13 +36,9 @@ static class SweepCommands
 
     static Command Plan()
     {
-        var style = new Option<string>("--style") { Description = "Commands as 'cake' (dotnet cake --target=...) or 'imdbx' (imdbx ...).", DefaultValueFactory = _ => "cake" };
-        style.AcceptOnlyFromAmong("cake", "imdbx");
-        var workers = new Option<int>("--workers")
-        {
-            Description = "For a sweep whose trials come from its study (tpe, asha, hyperband): how many worker commands to print.",
-            DefaultValueFactory = _ => 1,
-        };
+        var style = CheckedOptions.Choice("--style", "cake", "Commands as 'cake' (dotnet cake --target=...) or 'imdbx' (imdbx ...).", ("cake", "cake"), ("imdbx", "imdbx"));
+        var workers = CheckedOptions.Int("--workers", 1, MaxParallel, 1,
+            "For a sweep whose trials come from its study (tpe, asha, hyperband): how many worker commands to print.");
         var command = new Command("plan", "Print one self-contained command per trial not yet finished, or for tpe / asha / hyperband one per worker of the shared study (or JSON), to run a sweep on many machines.")
         {
             CommonOptions.Experiment, CommonOptions.Set, CommonOptions.Json, CommonOptions.Artifacts, style, workers,
@@ -67,8 +53,6 @@ static class SweepCommands
             if (SweepExecution.NeedsStudy(sweep))
             {
                 var count = result.GetValue(workers);
-                if (count is < 1 or > MaxParallel)
-                    throw new ArgumentException($"--workers {count}: allowed: 1 to {MaxParallel}.");
                 var workerStyle = (cake ? SweepCommandStyle.Cake with { Program = ["dotnet", "cake", "--target=Sweep"] } : SweepCommandStyle.Imdbx with { Program = ["imdbx", "sweep"] })
                     with { Overrides = overrides };
                 var workerEntries = SweepPlanWriter.WorkerEntries(count, context.Spec, experiment, workerStyle);
@@ -92,8 +76,6 @@ static class SweepCommands
     static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
     {
         var parallel = result.GetValue(Parallel);
-        if (parallel is < 1 or > MaxParallel)
-            throw new ArgumentException($"--parallel {parallel}: allowed: 1 to {MaxParallel} trials at once.");
         var spawned = result.GetValue(SpawnedWorker);
         var context = StageCommands.CreateContext(result);
         var sets = result.GetValue(CommonOptions.Set) ?? [];

@@ -14,7 +14,7 @@ public static class BenchmarkArguments
                 ? (true, model) : (false, null!));
 
     public static IReadOnlyList<int> Lengths(string value) =>
-        Items("--lengths", value, $"give token counts from 2 to {BenchmarkOptions.MaxLength}, e.g. 128,256", text =>
+        Items("--lengths", value, $"allowed: token counts from 2 to {BenchmarkOptions.MaxLength}, e.g. 128,256", text =>
             (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var length) && length is >= 2 and <= BenchmarkOptions.MaxLength, length));
 
     public static IReadOnlyList<TrainingPrecision> Precisions(string value) =>

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text.Unicode;
 
 namespace ImdbExperiments.Data;
@@ -29,7 +27,6 @@ public static class ImdbIngester
 
     private const string Root = "aclImdb";
     private const long MaxReviewBytes = 16 << 20;
-    private const int FlushThreshold = 1 << 20;
 
     /// <summary>
     /// Reads <paramref name="archivePath"/>, checks it, and writes the reviews sorted by split (train, test), label
@@ -55,7 +52,7 @@ public static class ImdbIngester
 
         var (duplicates, keep) = FindDuplicates(reviews, options.Dedupe, cancellationToken);
         var written = ReviewCounts.Of(reviews.Where((_, i) => keep[i]).Select(r => (r.Split, r.Label)));
-        var (sha256, size) = Write(reviews, keep, outputFile, options.RatingTarget, cancellationToken);
+        var (sha256, size) = ReviewFileWriter.Write(Lines(reviews, keep, options.RatingTarget), outputFile, cancellationToken);
         return new IngestResult(
             outputFile, found, written, duplicates, found.Total - written.Total, ignored, sha256, size);
     }
@@ -310,58 +307,10 @@ public static class ImdbIngester
         return (new DuplicateStats(n - firstWithText.Count, groups, crossSplit, conflicting), keep);
     }
 
-    private static (string Sha256, long Size) Write(
-        List<ArchiveReview> reviews, bool[] keep, string outputFile, bool ratingTarget, CancellationToken cancellationToken)
-    {
-        string fullPath = Path.GetFullPath(outputFile);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        string temp = $"{fullPath}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long size = 0;
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                var buffer = new ArrayBufferWriter<byte>(2 * FlushThreshold);
-                using var writer = ReviewFile.CreateWriter(buffer);
-                void Flush()
-                {
-                    stream.Write(buffer.WrittenSpan);
-                    hash.AppendData(buffer.WrittenSpan);
-                    size += buffer.WrittenCount;
-                    buffer.ResetWrittenCount();
-                }
-
-                for (int i = 0; i < reviews.Count; i++)
-                {
-                    if (!keep[i])
-                    {
-                        continue;
-                    }
-
-                    var r = reviews[i];
-                    // The id keeps the sentiment folder either way; only the class written changes with the target.
-                    ReviewFile.WriteLine(writer, buffer, ReviewNames.Id(r.Split, r.Label, r.Number), r.Split, ratingTarget ? RatingClass(r.Rating) : r.Label, r.Rating, r.Text);
-                    if (buffer.WrittenCount >= FlushThreshold)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        Flush();
-                    }
-                }
-
-                Flush();
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, fullPath, overwrite: true);
-            return (Convert.ToHexStringLower(hash.GetHashAndReset()), size);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
+    /// <summary>The kept reviews, in order; the id keeps the sentiment folder either way, only the class written changes with the target.</summary>
+    private static IEnumerable<ReviewFileWriter.Line> Lines(List<ArchiveReview> reviews, bool[] keep, bool ratingTarget) =>
+        reviews.Where((_, i) => keep[i]).Select(r => new ReviewFileWriter.Line(
+            ReviewNames.Id(r.Split, r.Label, r.Number), r.Split, ratingTarget ? RatingClass(r.Rating) : r.Label, r.Rating, r.Text));
 
     private sealed record ArchiveReview(ReviewSplit Split, int Label, int Number, int Rating, byte[] Text);
 

@@ -79,7 +79,7 @@ public sealed class ImdbxCancellationTests
     }
 
     /// <summary>The first resumable checkpoint exists, so training is under way with most of its steps to go.</summary>
-    static async Task WaitForFirstCheckpointAsync(TempFolder project, Process process)
+    internal static async Task WaitForFirstCheckpointAsync(TempFolder project, Process process)
     {
         var work = project.Combine("artifacts", "work", "train");
         while (!(Directory.Exists(work) && Directory.GetDirectories(work, "step-*", SearchOption.AllDirectories).Length > 0))
@@ -89,7 +89,7 @@ public sealed class ImdbxCancellationTests
         }
     }
 
-    static void Signal(Process process, string signal)
+    internal static void Signal(Process process, string signal)
     {
         using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace ImdbExperiments.Data.TableFiles;
@@ -31,7 +29,8 @@ public static class TableIngester
         reviews.AddRange(test.Select(r => new Review(r.Id, ReviewSplit.Test, index[r.Label.Text], 0, r.Text)));
 
         var sorted = ReviewNames.Canonical(reviews);
-        var (sha256, size) = Write(sorted, outputFile, cancellationToken);
+        var (sha256, size) = ReviewFileWriter.Write(
+            sorted.Select(r => new ReviewFileWriter.Line(r.Id, r.Split, r.Label, r.Rating, Encoding.UTF8.GetBytes(r.Text))), outputFile, cancellationToken);
         var items = sorted.Select(r => (r.Split, r.Label)).ToArray();
         return new TableIngestResult(
             labels.Count == 2 ? ReviewCounts.Of(items) : null, [.. labels.Select(l => l.Text)], labels[0].IsInteger,
@@ -148,45 +147,4 @@ public static class TableIngester
     }
 
     static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "...";
-
-    /// <summary>Writes through a temporary file and a rename, so a failed ingest leaves no half-written file.</summary>
-    static (string Sha256, long Size) Write(IReadOnlyList<Review> reviews, string outputFile, CancellationToken cancellationToken)
-    {
-        string fullPath = Path.GetFullPath(outputFile);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        string temp = $"{fullPath}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long size = 0;
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                var buffer = new ArrayBufferWriter<byte>(1 << 20);
-                using var writer = ReviewFile.CreateWriter(buffer);
-                for (int i = 0; i < reviews.Count; i++)
-                {
-                    var r = reviews[i];
-                    ReviewFile.WriteLine(writer, buffer, r.Id, r.Split, r.Label, r.Rating, Encoding.UTF8.GetBytes(r.Text));
-                    if (buffer.WrittenCount >= 1 << 20 || i == reviews.Count - 1)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        stream.Write(buffer.WrittenSpan);
-                        hash.AppendData(buffer.WrittenSpan);
-                        size += buffer.WrittenCount;
-                        buffer.ResetWrittenCount();
-                    }
-                }
-
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, fullPath, overwrite: true);
-            return (Convert.ToHexStringLower(hash.GetHashAndReset()), size);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
 }
