@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ImdbExperiments.Caching;
 using ImdbExperiments.Data;
+using ImdbExperiments.Data.Hub;
 using ImdbExperiments.Specs;
 
 namespace ImdbExperiments.Stages;
@@ -59,14 +60,15 @@ public sealed class FetchStage : Stage<FetchStage.FetchInputs, FetchStage.FetchS
     }
 
     /// <summary>
-    /// data.source: hub: the commit the revision resolved to and every shard's hash, as <see cref="HubDatasetFetch"/> resolves
-    /// them (one resolution per run). Its build still reads the Hub settings through the run's resolution, not from this record.
+    /// data.source: hub: the dataset, the commit the revision resolved to and every shard's hash (the key, as
+    /// <see cref="HubDatasetFetch"/> resolves them once per run); the request it was resolved from and the resolution are what
+    /// the build reads, kept out of the key, since the commit and the shards' hashes say what the bytes are.
     /// </summary>
-    public sealed record HubFetchInputs([property: JsonIgnore] JsonObject Resolved) : FetchInputs("hub")
+    public sealed record HubFetchInputs([property: JsonIgnore] HubDatasetRequest Request, [property: JsonIgnore] HubDataFiles? Files) : FetchInputs("hub")
     {
         protected override IEnumerable<string> DerivedFrom => [.. base.DerivedFrom, "data.dataset", "data.revision", "data.config", "data.splits"];
 
-        public override JsonObject ToKeyJson() => Resolved.DeepClone().AsObject();
+        public override JsonObject ToKeyJson() => HubDatasetFetch.KeyJson(Request, Files);
     }
 
     /// <summary>The fetch summary other stages and the run record read: the bytes' hash, and for a Hub dataset its commit.</summary>
@@ -84,7 +86,7 @@ public sealed class FetchStage : Stage<FetchStage.FetchInputs, FetchStage.FetchS
         var spec = context.Spec.Spec;
         var data = spec.Data;
         if (data.Source == DataSource.Files) return TableFilesFetch.Inputs(context);
-        if (data.Source == DataSource.Hub) return new HubFetchInputs(HubDatasetFetch.Inputs(context).AsObject());
+        if (data.Source == DataSource.Hub) return new HubFetchInputs(HubDatasetFetch.Request(data), HubDatasetFetch.Files(context));
         if (data.Source == DataSource.Synthetic)
             return new SyntheticFetchInputs(data.Synthetic.ReviewsPerLabel, data.Synthetic.Seed ?? spec.Seed, SyntheticImdb.FormatVersion, data.Synthetic.Seed is null);
         var local = LocalArchive(context);
@@ -116,8 +118,9 @@ public sealed class FetchStage : Stage<FetchStage.FetchInputs, FetchStage.FetchS
             case TableFilesFetch.TableFilesFetchInputs files:
                 await TableFilesFetch.BuildAsync(files, output, cancellationToken);
                 return;
-            case HubFetchInputs:
-                await HubDatasetFetch.BuildAsync(services.Pipeline, output, cancellationToken);
+            case HubFetchInputs hub:
+                await HubDatasetFetch.BuildAsync(hub.Request, hub.Files ?? throw new InvalidOperationException("fetch: the Hub dataset was not resolved before its build."),
+                    services, output, cancellationToken);
                 return;
             case SyntheticFetchInputs synthetic:
             {

@@ -35,30 +35,32 @@ internal static class HubDatasetFetch
     /// <summary>Resolves the revision and the shards once for this run, with its Ctrl-C token (the fetch stage's PrepareInputsAsync).</summary>
     public static Task PrepareAsync(PipelineContext context, CancellationToken cancellationToken) => ResolveAsync(context, cancellationToken);
 
-    public static JsonNode Inputs(PipelineContext context)
+    /// <summary>This run's resolution, else what the local cache alone tells (a "is it cached?" question), else null.</summary>
+    public static HubDataFiles? Files(PipelineContext context) =>
+        Resolved.TryGetValue(context, out var resolved) && resolved.IsCompletedSuccessfully ? resolved.Result : ResolveLocally(context);
+
+    /// <summary>The fetch key: the dataset, the commit and every shard's hash; without a resolution, a key no output has.</summary>
+    public static JsonObject KeyJson(HubDatasetRequest request, HubDataFiles? files)
     {
-        var data = context.Spec.Spec.Data;
-        var files = Resolved.TryGetValue(context, out var resolved) && resolved.IsCompletedSuccessfully ? resolved.Result : ResolveLocally(context);
         if (files is null)
-            return new JsonObject { ["source"] = "hub", ["dataset"] = data.Dataset, ["revision"] = data.Revision, ["commit"] = Unresolved };
+            return new JsonObject { ["source"] = "hub", ["dataset"] = request.Dataset, ["revision"] = request.Revision, ["commit"] = Unresolved };
         JsonArray Shards(IReadOnlyList<HubRepoFile> shards) =>
             [.. shards.Select(f => (JsonNode)new JsonObject { ["path"] = f.Path, ["sha256"] = f.Sha256, ["git_oid"] = f.Sha256 is null ? f.GitOid : null })];
         return new JsonObject
         {
             ["source"] = "hub",
-            ["dataset"] = data.Dataset,
+            ["dataset"] = request.Dataset,
             ["commit"] = files.Commit,
             ["train"] = Shards(files.Train),
             ["test"] = Shards(files.Test),
         };
     }
 
-    public static async Task BuildAsync(PipelineContext context, StageBuildContext output, CancellationToken cancellationToken)
+    /// <summary>Downloads (or finds in the HF cache) the resolved shards and checks each one's SHA-256: reads the request and the resolution, never the spec.</summary>
+    public static async Task BuildAsync(HubDatasetRequest request, HubDataFiles files, StageServices services, StageBuildContext output, CancellationToken cancellationToken)
     {
-        var data = context.Spec.Spec.Data;
-        var repo = HubRepo.Dataset(data.Dataset);
-        var files = await ResolveAsync(context, cancellationToken);
-        using var hub = NewClient(context);
+        var repo = HubRepo.Dataset(request.Dataset);
+        using var hub = NewClient(services.Environment);
         var records = new List<ShardRecord>();
         var downloaded = false;
         foreach (var (role, shards) in new[] { ("train", files.Train), ("test", files.Test) })
@@ -68,7 +70,7 @@ internal static class HubDatasetFetch
                 cancellationToken.ThrowIfCancellationRequested();
                 downloaded |= hub.Cache.TryGetFile(repo, files.Commit, shard.Path) is null;
                 string local;
-                using (var bar = new TransferBar(context.Progress, $"download {shard.Path}"))
+                using (var bar = new TransferBar(services.Progress, $"download {shard.Path}"))
                     local = await hub.DownloadFileAsync(repo, files.Commit, shard.Path, bar, cancellationToken);
                 var sha256 = await Sha256Async(local, cancellationToken);
                 if (shard.Sha256 is { } expected && sha256 != expected)
@@ -83,10 +85,10 @@ internal static class HubDatasetFetch
 
         var record = new JsonObject
         {
-            ["dataset"] = data.Dataset,
-            ["revision"] = data.Revision,
+            ["dataset"] = request.Dataset,
+            ["revision"] = request.Revision,
             ["commit"] = files.Commit,
-            ["config"] = data.Config,
+            ["config"] = request.Config,
             ["rule"] = files.Rule,
             ["shards"] = new JsonArray([.. records.Select(r => (JsonNode)new JsonObject
             {
@@ -100,11 +102,11 @@ internal static class HubDatasetFetch
         summary["path"] = hub.Cache.SnapshotFolder(repo, files.Commit);
         summary["sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(hashes)));
         summary["size"] = records.Sum(r => r.Size);
-        summary["source"] = $"hf://datasets/{data.Dataset}@{files.Commit}/{data.Config}";
+        summary["source"] = $"hf://datasets/{request.Dataset}@{files.Commit}/{request.Config}";
         summary["downloaded"] = downloaded;
         summary["commit"] = files.Commit;
-        summary["revision"] = data.Revision;
-        summary["config"] = data.Config;
+        summary["revision"] = request.Revision;
+        summary["config"] = request.Config;
         summary["rule"] = files.Rule;
     }
 
@@ -124,7 +126,7 @@ internal static class HubDatasetFetch
 
     static async Task<HubDataFiles> ResolveUncachedAsync(PipelineContext context, CancellationToken cancellationToken)
     {
-        using var hub = NewClient(context);
+        using var hub = NewClient(context.Environment);
         return await HubDatasetResolver.ResolveAsync(hub, Request(context.Spec.Spec.Data), context.Spec.SourcePath, cancellationToken);
     }
 
@@ -143,8 +145,8 @@ internal static class HubDatasetFetch
         }
     }
 
-    static HubClient NewClient(PipelineContext context) =>
-        new(HubOptions.FromEnvironment(context.Environment), new HttpClient(HubClient.CreateHandler()));
+    static HubClient NewClient(Func<string, string?> environment) =>
+        new(HubOptions.FromEnvironment(environment), new HttpClient(HubClient.CreateHandler()));
 
     public static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
     {

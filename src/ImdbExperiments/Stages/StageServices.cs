@@ -13,7 +13,4 @@ public sealed class StageServices(PipelineContext context)
     public Func<string, string?> Environment => context.Environment;
     public string ArtifactsDirectory => context.ArtifactsDirectory;
     public string DownloadsDirectory => context.DownloadsDirectory;
-
-    /// <summary>The whole context, for the data-source helpers whose Hub resolution is memoized per run (still spec-reading; see FetchStage).</summary>
-    internal PipelineContext Pipeline => context;
 }
