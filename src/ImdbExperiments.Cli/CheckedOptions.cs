@@ -68,6 +68,8 @@ static class CheckedOptions
         return Register(new Option<T>(name)
         {
             Description = description,
+            // The help names the choices as typed (fp32|bf16), not the enum's members (Bf16|Fp32).
+            HelpName = string.Join("|", choices.Select(c => c.Name)),
             DefaultValueFactory = _ => defaultValue,
             CustomParser = argument =>
             {

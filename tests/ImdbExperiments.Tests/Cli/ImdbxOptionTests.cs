@@ -81,6 +81,18 @@ public sealed class ImdbxOptionTests
             $"imdbx {string.Join(' ', e.Path)} {e.Option.Name} ({e.Option.ValueType.Name}) is not made with CheckedOptions: a bad value would print System.CommandLine's message with the .NET type name"));
     }
 
+    [Fact]
+    public void EveryChoiceOption_NamesItsChoicesAsTypedInTheHelp_NotTheEnumsMembers()
+    {
+        static bool IsEnum(Type type) => (Nullable.GetUnderlyingType(type) ?? type).IsEnum;
+        var options = All().Where(e => IsEnum(e.Option.ValueType)).ToList();
+
+        Assert.NotEmpty(options);
+        // System.CommandLine's help lists an enum option's members (<Bf16|Fp32>) unless the option has a HelpName.
+        Assert.All(options, e => Assert.True(e.Option.HelpName is { } name && name == name.ToLowerInvariant() && name.Length > 0,
+            $"imdbx {string.Join(' ', e.Path)} {e.Option.Name}: help name '{e.Option.HelpName}' is not the choices as typed"));
+    }
+
     [Theory]
     [MemberData(nameof(BadValues))]
     public void BadValue_IsOneLineNamingTheOptionTheValueAndWhatIsAllowed_ExitCode2(string command, string option, string value)
