@@ -106,6 +106,15 @@ static class CheckedOptions
             },
         }, new Rule(allowed, range));
 
+    /// <summary>
+    /// A parser for a comma-separated list of whole numbers in [<paramref name="min"/>, <paramref name="max"/>], for <see cref="Parsed{T}"/>:
+    /// a bad item is one message naming the option, the value and what is allowed (<paramref name="items"/>: "connection counts").
+    /// </summary>
+    public static Func<string, IReadOnlyList<int>> WholeNumbers(string option, int min, int max, string items, string example) => value =>
+        value.Split(',', StringSplitOptions.TrimEntries).Select(text =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
+                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid: allowed: {items} from {min} to {max}, comma-separated, e.g. {example}.")).Distinct().ToArray();
+
     /// <summary>The one token of a one-value option; a second is an error (System.CommandLine keeps each repeat's token).</summary>
     static string? Token(ArgumentResult argument, string name, string allowed)
     {

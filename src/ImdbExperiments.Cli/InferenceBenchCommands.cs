@@ -60,7 +60,7 @@ static class InferenceBenchCommands
 
     public static Command Serve()
     {
-        var connections = CheckedOptions.Parsed("--connections", value => Counts("--connections", value), "Concurrent wrk connections, comma-separated (default: 1,8,64).",
+        var connections = CheckedOptions.Parsed("--connections", CheckedOptions.WholeNumbers("--connections", 1, MaxConnections, "connection counts", "1,8,64"), "Concurrent wrk connections, comma-separated (default: 1,8,64).",
             $"connection counts from 1 to {MaxConnections}, comma-separated", new OptionRange(1, MaxConnections));
         var seconds = CheckedOptions.Int("--seconds", 1, 3600, 20, "Seconds of load per connection count.");
         var perRequest = CheckedOptions.Int("--reviews-per-request", 1, 1000, 1, "Reviews in each request body.");
@@ -132,11 +132,6 @@ static class InferenceBenchCommands
             Threads = result.GetValue(Threads),
         };
     }
-
-    static IReadOnlyList<int> Counts(string option, string value) =>
-        value.Split(',', StringSplitOptions.TrimEntries).Select(text =>
-            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxConnections ? n
-                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid: allowed: connection counts from 1 to {MaxConnections}, comma-separated, e.g. 1,8,64.")).Distinct().ToArray();
 
     internal static void Write(Table table)
     {

@@ -10,9 +10,9 @@ static class OnnxBenchCommand
 {
     public static Command Create()
     {
-        var batches = CheckedOptions.Parsed("--batches", Counts("--batches", 1, 256, "16,1"), "Batch sizes, comma-separated (default: 16,1).",
+        var batches = CheckedOptions.Parsed("--batches", CheckedOptions.WholeNumbers("--batches", 1, 256, "whole numbers", "16,1"), "Batch sizes, comma-separated (default: 16,1).",
             "batch sizes from 1 to 256, comma-separated", new OptionRange(1, 256));
-        var lengths = CheckedOptions.Parsed("--lengths", Counts("--lengths", 2, 512, "256,128"), "Tokens per row including [CLS]/[SEP], comma-separated (default: 256,128).",
+        var lengths = CheckedOptions.Parsed("--lengths", CheckedOptions.WholeNumbers("--lengths", 2, 512, "whole numbers", "256,128"), "Tokens per row including [CLS]/[SEP], comma-separated (default: 256,128).",
             "token counts from 2 to 512 (MiniLM's positions), comma-separated", new OptionRange(2, 512));
         var threads = CheckedOptions.Int("--threads", 1, CheckedOptions.MaxThreads, 2, "libtorch threads and ORT intra-op threads.");
         var repeats = CheckedOptions.Int("--repeats", 1, 1000, 7, "Interleaved rounds per shape (medians over them).");
@@ -54,10 +54,4 @@ static class OnnxBenchCommand
         }));
         return command;
     }
-
-    // Each item a whole number in [min, max]: the message names the option, the value and what is allowed.
-    static Func<string, IReadOnlyList<int>> Counts(string option, int min, int max, string example) => value =>
-        value.Split(',', StringSplitOptions.TrimEntries).Select(text =>
-            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
-                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid: allowed: whole numbers from {min} to {max}, comma-separated, e.g. {example}.")).Distinct().ToArray();
 }
