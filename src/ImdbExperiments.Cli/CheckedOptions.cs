@@ -113,7 +113,7 @@ static class CheckedOptions
     public static Func<string, IReadOnlyList<int>> WholeNumbers(string option, int min, int max, string items, string example) => value =>
         value.Split(',', StringSplitOptions.TrimEntries).Select(text =>
             int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
-                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid: allowed: {items} from {min} to {max}, comma-separated, e.g. {example}.")).Distinct().ToArray();
+                : throw new ArgumentException($"{option} {(value.Length == 0 ? "\"\"" : value)} is not valid; allowed: {items} from {min} to {max}, comma-separated, e.g. {example}.")).Distinct().ToArray();
 
     /// <summary>The one token of a one-value option; a second is an error (System.CommandLine keeps each repeat's token).</summary>
     static string? Token(ArgumentResult argument, string name, string allowed)

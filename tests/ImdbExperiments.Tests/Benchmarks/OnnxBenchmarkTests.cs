@@ -90,6 +90,6 @@ public sealed class OnnxBenchmarkTests(ITestOutputHelper output)
         var (code, _, stderr) = ImdbxProcess.Run(project.Path, "bench-onnx", "--batches", "16,0");
 
         Assert.Equal(2, code);
-        Assert.Equal("error: --batches 16,0 is not valid: allowed: whole numbers from 1 to 256, comma-separated, e.g. 16,1. See imdbx bench-onnx --help.", stderr.Trim());
+        Assert.Equal("error: --batches 16,0 is not valid; allowed: whole numbers from 1 to 256, comma-separated, e.g. 16,1. See imdbx bench-onnx --help.", stderr.Trim());
     }
 }
