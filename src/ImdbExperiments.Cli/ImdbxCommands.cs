@@ -5,6 +5,14 @@ namespace ImdbExperiments.Cli;
 /// <summary>imdbx's command tree: every command and its options (the program parses with it; tests walk it).</summary>
 static class ImdbxCommands
 {
+    /// <summary>The commands that train or run a model: only these start again with jemalloc preloaded and set the malloc policy.</summary>
+    public static readonly IReadOnlySet<string> TensorCommands = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "train", "evaluate", "predict", "serve", "sweep", "bench", "memory-bench", "bench-inference", "bench-serve", "bench-onnx",
+    };
+
+    public static bool MakesTensors(string commandName) => TensorCommands.Contains(commandName);
+
     public static RootCommand Root()
     {
         var root = new RootCommand("ImdbExperiments: reproducible BERT fine-tuning on IMDb, stage by stage, cached.");

@@ -59,7 +59,8 @@ static class MemoryBenchCommand
                     TrainingMemoryProbe.Megabytes(phase.PeakResidentBytes), Markup.Escape(phase.Note));
             console.Write(table);
             Console.WriteLine($"memory    step peak RSS {TrainingMemoryProbe.Megabytes(probe.StepPeakBytes)} MB, " +
-                $"{probe.SecondsPerStep.ToString("0.000", CultureInfo.InvariantCulture)} s/step, freed memory {(probe.Retaining ? "retained (IMDBX_MALLOC=retain)" : "given back (glibc's defaults)")}");
+                $"{probe.SecondsPerStep.ToString("0.000", CultureInfo.InvariantCulture)} s/step, malloc {ImdbExperiments.Training.NativeMemory.Name(probe.Malloc)}" +
+                (ImdbExperiments.Training.NativeMemory.Reason is { } why ? $" ({why})" : ""));
 
             var path = Path.GetFullPath(result.GetValue(output) ?? Path.Combine(result.GetValue(CommonOptions.Artifacts)!, "bench",
                 $"memory-{started.UtcDateTime.ToString("yyyy-MM-dd-HHmmss", CultureInfo.InvariantCulture)}.json"));

@@ -11,7 +11,7 @@ public static class BenchmarkMachine
     /// <summary>Environment variables that change libtorch's or the allocator's speed; recorded when set.</summary>
     public static readonly IReadOnlyList<string> SpeedVariables = [
         "THP_MEM_ALLOC_ENABLE", "OMP_NUM_THREADS", "MKL_NUM_THREADS", Training.NativeMemory.EnvironmentVariable,
-        "MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES", "LD_PRELOAD",
+        "MALLOC_CONF", "MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES", "LD_PRELOAD",
         Modeling.GemmSelection.EnvironmentVariable, "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "MKL_DEBUG_CPU_TYPE", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE",
     ];
 
@@ -24,7 +24,8 @@ public static class BenchmarkMachine
         ["dotnet"] = RuntimeInformation.FrameworkDescription,
         ["torchsharp"] = RunEnvironment.TorchSharpVersion(),
         ["libtorch"] = RunEnvironment.LibTorchVersion(),
-        ["malloc"] = Training.NativeMemory.Retaining ? "retain" : "system",
+        ["malloc"] = Training.NativeMemory.Name(Training.NativeMemory.Policy),
+        ["malloc_reason"] = Training.NativeMemory.Reason,
         ["gemm"] = Modeling.GemmSelection.Current.ToJson(),
         ["environment"] = SetVariables(Environment.GetEnvironmentVariable),
     };

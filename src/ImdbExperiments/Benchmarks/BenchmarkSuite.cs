@@ -37,6 +37,7 @@ public sealed class BenchmarkSuite(BenchmarkOptions options)
             // against the bf16 ceiling (bf16 products are libtorch's on every path).
             var gemm = GemmSelection.Current;
             log($"bench     gemm path: {Name(gemm.Path)} ({gemm.Reason}); CPU {gemm.Cpu.Describe()}");
+            log($"bench     malloc: {NativeMemory.Name(NativeMemory.Policy)}{(NativeMemory.Reason is { } why ? $" ({why})" : "")}");
             var ceilings = new Dictionary<TrainingPrecision, double?>();
             foreach (var kernel in GemmKernel.Available())
             {

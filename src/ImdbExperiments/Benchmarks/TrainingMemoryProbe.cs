@@ -40,7 +40,7 @@ public sealed record MemoryProbeOptions
 public sealed record MemoryPhase(string Name, long? InUseBytes, long? FreeHeapBytes, long? ResidentBytes, long? PeakResidentBytes, long? TensorBytes, string Note);
 
 /// <summary>A probe's phases, the peak resident size of the steps, and the median seconds per step (the first left out when there are more).</summary>
-public sealed record MemoryProbeResult(MemoryProbeOptions Options, bool Retaining, IReadOnlyList<MemoryPhase> Phases, long? StepPeakBytes, double SecondsPerStep)
+public sealed record MemoryProbeResult(MemoryProbeOptions Options, MallocPolicy Malloc, IReadOnlyList<MemoryPhase> Phases, long? StepPeakBytes, double SecondsPerStep)
 {
     public JsonObject ToJson() => new()
     {
@@ -51,7 +51,7 @@ public sealed record MemoryProbeResult(MemoryProbeOptions Options, bool Retainin
         ["gradient_checkpointing"] = Options.GradientCheckpointing,
         ["steps"] = Options.Steps,
         ["trim_between_steps"] = Options.TrimBetweenSteps,
-        ["malloc_retaining"] = Retaining,
+        ["malloc"] = NativeMemory.Name(Malloc),
         ["malloc_arena_max"] = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"),
         ["step_peak_rss_bytes"] = StepPeakBytes,
         ["seconds_per_step"] = Math.Round(SecondsPerStep, 4),
@@ -146,14 +146,15 @@ public static class TrainingMemoryProbe
                 if (options.TrimBetweenSteps)
                 {
                     Start();
-                    NativeMemory.Trim();
-                    Record($"step {step} malloc_trim", null, "free heap pages given back to the kernel");
+                    var trimmed = NativeMemory.Trim();
+                    Record($"step {step} malloc_trim", null, trimmed ? "free heap pages given back to the kernel"
+                        : $"nothing given back (malloc {NativeMemory.Name(NativeMemory.Policy)}: malloc_trim trims glibc's heap only)");
                 }
                 times.Add(clock.Elapsed.TotalSeconds);
                 stepPeak = Max(Max(Max(null, forward?.PeakResidentBytes), backward.PeakResidentBytes), update.PeakResidentBytes);
             }
             var timed = times.Count > 1 ? times.Skip(1).ToList() : times;
-            return new MemoryProbeResult(options, NativeMemory.Retaining, phases, stepPeak, BenchmarkSuite.Median(timed));
+            return new MemoryProbeResult(options, NativeMemory.Policy, phases, stepPeak, BenchmarkSuite.Median(timed));
         }
         finally
         {

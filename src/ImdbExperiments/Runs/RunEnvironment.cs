@@ -26,7 +26,7 @@ public static class RunEnvironment
             ["threads"] = threads,
             ["host"] = Environment.MachineName,
             ["processors"] = Environment.ProcessorCount,
-            ["malloc"] = Training.NativeMemory.Retaining ? "retain" : "system",
+            ["malloc"] = Training.NativeMemory.Name(Training.NativeMemory.Policy),
             ["gemm"] = Modeling.GemmSelection.Current.ToJson(),
         };
     }

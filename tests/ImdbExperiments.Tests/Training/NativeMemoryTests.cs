@@ -7,11 +7,15 @@ namespace ImdbExperiments.Tests.Training;
 public sealed class NativeMemoryTests
 {
     [Fact]
-    public void RetainFreedMemory_OnLinux_TakesGlibcsSettings()
+    public void Configure_InATestHostWithoutJemalloc_TakesGlibcsRetainingSettings_AndSaysWhy()
     {
-        // What it buys (page faults and seconds per training step) is measured by the bench target, not here.
-        Assert.Equal(OperatingSystem.IsLinux(), NativeMemory.RetainFreedMemory());
+        // What each policy buys (page faults, seconds per step, peak RSS) is measured by memory-bench and the bench target, not here.
+        Assert.False(JemallocPreload.IsLoaded());   // the test host is never started again with a preload
+        var policy = NativeMemory.Configure("auto");
+        Assert.Equal(OperatingSystem.IsLinux() ? MallocPolicy.Retain : MallocPolicy.System, policy);
         Assert.Equal(OperatingSystem.IsLinux(), NativeMemory.Retaining);
+        if (OperatingSystem.IsLinux())
+            Assert.NotNull(NativeMemory.Reason);
     }
 
     [Fact]
@@ -33,18 +37,54 @@ public sealed class NativeMemoryTests
         }
     }
 
-    [Fact]
-    public void RetainFreedMemory_RejectsAnUnknownSetting_NamingTheVariableAndWhatIsAllowed()
+    [Theory]
+    [InlineData("jemaloc")]
+    [InlineData("tcmalloc")]
+    [InlineData("retain ")]
+    public void ParseChoice_RejectsAnUnknownSetting_NamingTheVariableAndWhatIsAllowed(string value)
     {
-        var error = Assert.Throws<ArgumentException>(() => NativeMemory.RetainFreedMemory("jemalloc"));
-        Assert.Contains("IMDBX_MALLOC is 'jemalloc'", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => NativeMemory.ParseChoice(value));
+        Assert.Contains($"IMDBX_MALLOC is '{value}'", error.Message);
+        Assert.Contains("auto", error.Message);
+        Assert.Contains("jemalloc", error.Message);
         Assert.Contains("retain", error.Message);
         Assert.Contains("system", error.Message);
     }
 
+    [Theory]
+    [InlineData(null, MallocChoice.Auto)]
+    [InlineData("", MallocChoice.Auto)]
+    [InlineData("AUTO", MallocChoice.Auto)]
+    [InlineData("jemalloc", MallocChoice.Jemalloc)]
+    [InlineData("retain", MallocChoice.Retain)]
+    [InlineData("System", MallocChoice.System)]
+    public void ParseChoice_TakesEachAllowedValue(string? value, MallocChoice expected) =>
+        Assert.Equal(expected, NativeMemory.ParseChoice(value));
+
     [Fact]
-    public void RetainFreedMemory_WithSystem_LeavesMallocAlone()
+    public void Configure_WithSystem_LeavesMallocAlone()
     {
-        Assert.False(NativeMemory.RetainFreedMemory("system"));
+        try
+        {
+            Assert.Equal(MallocPolicy.System, NativeMemory.Configure("system"));
+            Assert.False(NativeMemory.Retaining);
+        }
+        finally
+        {
+            NativeMemory.Configure("retain");
+        }
+    }
+
+    [Fact]
+    public void Configure_WithJemallocRequiredButNotLoaded_IsOneLineNamingWhy()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Equal(MallocPolicy.System, NativeMemory.Configure("jemalloc"));   // nothing to choose elsewhere
+            return;
+        }
+        var error = Assert.Throws<ArgumentException>(() => NativeMemory.Configure("jemalloc"));
+        Assert.StartsWith("IMDBX_MALLOC is 'jemalloc' but jemalloc is not loaded in this process (", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 }
