@@ -18,7 +18,7 @@ public static class JemallocPreload
     /// <summary>Set for the program started again: the library it was given, so that a preload that did not take is not tried twice.</summary>
     public const string MarkerVariable = "IMDBX_JEMALLOC_PRELOADED";
 
-    /// <summary>jemalloc's options when the user sets no <c>MALLOC_CONF</c>: never give freed pages back (jemalloc's TUNING.md: decay -1 disables purging).</summary>
+    /// <summary>jemalloc's options when the user sets no <c>MALLOC_CONF</c>: never give freed pages back (jemalloc(3), opt.dirty_decay_ms: a decay time of -1 disables purging).</summary>
     public const string DefaultConf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 
     /// <summary>Where Debian, Ubuntu, Fedora and a source build put the library, for this process's architecture.</summary>

@@ -22,7 +22,7 @@ public enum MallocPolicy
 /// unmaps it on free, so each step the kernel zeroes the same gigabytes again (for MiniLM-L6 at 16 x 256 about
 /// 430,000 page faults a step). With glibc's mmap and trimming off (<see cref="MallocPolicy.Retain"/>) the blocks are
 /// reused, but glibc's heap fragments as a step's blocks of many sizes are freed and reallocated: it grew by about
-/// 0.1 GB a step and peaked at 1.35-1.45x a plain PyTorch process. jemalloc, loaded before the process starts and told
+/// 0.1 GB a step and peaked at 1.3-1.45x a plain PyTorch process. jemalloc, loaded before the process starts and told
 /// to keep what it frees, reuses blocks by size class: the same step, as fast or faster, at 0.75x PyTorch's peak, flat
 /// from step to step (README, "Speed on the CPU").
 /// </para>
@@ -75,13 +75,16 @@ public static class NativeMemory
     {
         var choice = ParseChoice(value);
         Reason = null;
-        if (choice == MallocChoice.System || !OperatingSystem.IsLinux())
-            return Policy = MallocPolicy.System;
-        if (choice is MallocChoice.Auto or MallocChoice.Jemalloc && JemallocPreload.IsLoaded())
+        if (JemallocPreload.IsLoaded())
         {
+            // Whatever was asked for, a preloaded jemalloc is what serves malloc here, and the record says so.
             JemallocPreload.Loaded();
+            if (choice is not (MallocChoice.Auto or MallocChoice.Jemalloc))
+                Reason = $"{EnvironmentVariable}={value} asks for glibc, but jemalloc was preloaded (LD_PRELOAD)";
             return Policy = MallocPolicy.Jemalloc;
         }
+        if (choice == MallocChoice.System || !OperatingSystem.IsLinux())
+            return Policy = MallocPolicy.System;
         if (choice == MallocChoice.Jemalloc)
             throw new ArgumentException($"{EnvironmentVariable} is 'jemalloc' but jemalloc is not loaded in this process ({JemallocPreload.NotLoadedReason()}).");
         if (choice == MallocChoice.Auto)

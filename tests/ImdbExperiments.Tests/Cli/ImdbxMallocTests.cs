@@ -79,6 +79,26 @@ public sealed class ImdbxMallocTests
         Assert.Equal("system", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(runB, "environment.json")))!["malloc"]);
     }
 
+    [JemallocFact]
+    public void WithGlibcAskedFor_ButJemallocPreloadedByTheUser_TheRecordSaysJemallocAndWhy()
+    {
+        using var folder = new TempFolder();
+        var output = folder.Combine("m.json");
+        using var process = ImdbxProcess.Start(folder.Path, new Dictionary<string, string>
+        {
+            [NativeMemory.EnvironmentVariable] = "system",
+            ["LD_PRELOAD"] = JemallocPreload.FindLibrary()!,
+        }, "memory-bench", "--model", "minilm", "--length", "8", "--batch", "1", "--steps", "1", "--threads", "1", "-o", output);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+
+        Assert.True(process.ExitCode == 0, stderr.Result);
+        Assert.Contains("malloc jemalloc (IMDBX_MALLOC=system asks for glibc, but jemalloc was preloaded (LD_PRELOAD))", stdout.Result);
+        Assert.Equal("jemalloc", (string?)JsonNode.Parse(File.ReadAllText(output))!["malloc"]);
+    }
+
     [Fact]
     public void AnUnknownMalloc_IsOneLineNamingTheVariableAndWhatIsAllowed()
     {
