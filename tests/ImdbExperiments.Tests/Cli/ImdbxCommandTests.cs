@@ -78,19 +78,12 @@ public sealed class ImdbxCommandTests
     [Fact]
     public void Predict_WithAnExperiment_TrainsItAsARecordedRun_ThenScoresEachText()
     {
-        using var project = Project("""
+        using var project = Project($"""
             data:
               source: synthetic
               synthetic:
                 reviews_per_label: 100
-            model:
-              init: random
-              random:
-                hidden_size: 32
-                num_hidden_layers: 1
-                num_attention_heads: 2
-                intermediate_size: 64
-                max_position_embeddings: 64
+            {TinySpecs.RandomModel}
             tokenizer:
               max_length: 48
             training:

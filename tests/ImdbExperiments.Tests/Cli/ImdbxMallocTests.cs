@@ -7,19 +7,12 @@ namespace ImdbExperiments.Tests.Cli;
 /// <summary>imdbx started again in place with jemalloc preloaded (Training/JemallocPreload.cs), through real processes.</summary>
 public sealed class ImdbxMallocTests
 {
-    const string TinySpec = """
+    const string TinySpec = $"""
         data:
           source: synthetic
           synthetic:
             reviews_per_label: 60
-        model:
-          init: random
-          random:
-            hidden_size: 32
-            num_hidden_layers: 1
-            num_attention_heads: 2
-            intermediate_size: 64
-            max_position_embeddings: 64
+        {TinySpecs.RandomModel}
         tokenizer:
           max_length: 48
         training:
