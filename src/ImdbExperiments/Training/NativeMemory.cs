@@ -22,9 +22,9 @@ public enum MallocPolicy
 /// unmaps it on free, so each step the kernel zeroes the same gigabytes again (for MiniLM-L6 at 16 x 256 about
 /// 430,000 page faults a step). With glibc's mmap and trimming off (<see cref="MallocPolicy.Retain"/>) the blocks are
 /// reused, but glibc's heap fragments as a step's blocks of many sizes are freed and reallocated: it grew by about
-/// 0.1 GB a step and peaked at 1.3-1.45x a plain PyTorch process. jemalloc, loaded before the process starts and told
-/// to keep what it frees, reuses blocks by size class: the same step, as fast or faster, at 0.75x PyTorch's peak, flat
-/// from step to step (README, "Speed on the CPU").
+/// 0.1 GB a step, up to 1.5x the peak of a plain PyTorch process (MiniLM-L6 16 x 256). jemalloc, loaded before the
+/// process starts and told to keep what it frees, reuses blocks by size class: the same step, as fast or faster, at
+/// 0.75x PyTorch's peak, flat from step to step (README, "Speed on the CPU").
 /// </para>
 /// <para>
 /// A malloc can only replace glibc's before the process starts, so <see cref="JemallocPreload"/> starts the program
