@@ -18,9 +18,10 @@ static class ModelResolution
     public static Option<string?> ExperimentOption() =>
         new("--experiment", "-e") { Description = "Use the model this experiment trains (and its tokenizer settings)." };
 
-    /// <summary>--precision of predict and serve: inference's own choice, not the training precision (a bf16-trained model scores fine in fp32).</summary>
-    public static Option<InferencePrecision> PrecisionOption() =>
-        CheckedOptions.Choice("--precision", InferencePrecision.Auto, "auto (bf16 where the CPU has avx512_bf16 or amx_bf16, else fp32), fp32 or bf16.",
+    /// <summary>--precision of predict and serve: inference's own choice, not the training precision (a bf16-trained model scores fine in fp32).
+    /// Null when not given, so that help states the default as typed ("auto"), not as the enum's member name ("Auto").</summary>
+    public static Option<InferencePrecision?> PrecisionOption() =>
+        CheckedOptions.Choice<InferencePrecision?>("--precision", null, "auto (bf16 where the CPU has avx512_bf16 or amx_bf16, else fp32), fp32 or bf16 (default: auto).",
             ("auto", InferencePrecision.Auto), ("fp32", InferencePrecision.Fp32), ("bf16", InferencePrecision.Bf16));
 
     /// <summary>--max-length of predict and serve, within tokenizer.max_length's range (the model's own limit is checked when it loads).</summary>

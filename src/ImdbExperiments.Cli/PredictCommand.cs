@@ -31,7 +31,7 @@ static class PredictCommand
             if (inputs.Count == 0) throw new ArgumentException("Nothing to score: give --text \"...\" (repeatable) or --file reviews.txt.");
 
             var (folder, options) = await ModelResolution.ResolveAsync(result, model, experiment,
-                new SentimentPredictorOptions { BatchSize = result.GetValue(batchSize), MaxLength = result.GetValue(maxLength), Precision = result.GetValue(precision) },
+                new SentimentPredictorOptions { BatchSize = result.GetValue(batchSize), MaxLength = result.GetValue(maxLength), Precision = result.GetValue(precision) ?? InferencePrecision.Auto },
                 cancellationToken);
             using var predictor = SentimentPredictor.Load(folder, options);
             // On standard error, so that the scores on standard output stay one line per text.

@@ -47,7 +47,7 @@ static class ServeCommand
             };
             serving.Validate();
             var (folder, options) = await ModelResolution.ResolveAsync(result, model, experiment,
-                new SentimentPredictorOptions { BatchSize = serving.MaxBatch, Precision = result.GetValue(precision), MaxLength = result.GetValue(maxLength) },
+                new SentimentPredictorOptions { BatchSize = serving.MaxBatch, Precision = result.GetValue(precision) ?? InferencePrecision.Auto, MaxLength = result.GetValue(maxLength) },
                 cancellationToken);
             using var predictor = SentimentPredictor.Load(folder, options);
             await using var server = await ScoringServer.StartAsync(new PredictorScorer(predictor), serving, Console.Error, cancellationToken);

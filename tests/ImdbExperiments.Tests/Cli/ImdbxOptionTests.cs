@@ -93,6 +93,18 @@ public sealed class ImdbxOptionTests
             $"imdbx {string.Join(' ', e.Path)} {e.Option.Name}: help name '{e.Option.HelpName}' is not the choices as typed"));
     }
 
+    [Fact]
+    public void NoChoiceOption_ShowsAnEnumMemberAsItsDefaultInTheHelp()
+    {
+        static bool IsEnum(Type type) => (Nullable.GetUnderlyingType(type) ?? type).IsEnum;
+        var options = All().Where(e => IsEnum(e.Option.ValueType)).ToList();
+
+        // Help prints a default value with ToString() ("[default: Auto]"), not as typed ("auto"): an enum option has none,
+        // and its description says the default in the option's own words.
+        Assert.All(options, e => Assert.False(e.Option.HasDefaultValue && e.Option.GetDefaultValue() is not null,
+            $"imdbx {string.Join(' ', e.Path)} {e.Option.Name}: help would show the default as '{e.Option.GetDefaultValue()}'"));
+    }
+
     [Theory]
     [MemberData(nameof(BadValues))]
     public void BadValue_IsOneLineNamingTheOptionTheValueAndWhatIsAllowed_ExitCode2(string command, string option, string value)
