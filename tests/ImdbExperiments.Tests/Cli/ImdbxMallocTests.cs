@@ -28,15 +28,8 @@ public sealed class ImdbxMallocTests
         return project;
     }
 
-    static (int ExitCode, string Stdout, string Stderr) Run(string folder, string malloc, params string[] arguments)
-    {
-        using var process = ImdbxProcess.Start(folder, new Dictionary<string, string> { [NativeMemory.EnvironmentVariable] = malloc }, arguments);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int ExitCode, string Stdout, string Stderr) Run(string folder, string malloc, params string[] arguments) =>
+        ImdbxProcess.Run(folder, new Dictionary<string, string> { [NativeMemory.EnvironmentVariable] = malloc }, arguments);
 
     [JemallocFact]
     public void MemoryBench_UnderAuto_RunsWithJemallocPreloaded_KeepingItsArguments()
@@ -77,18 +70,14 @@ public sealed class ImdbxMallocTests
     {
         using var folder = new TempFolder();
         var output = folder.Combine("m.json");
-        using var process = ImdbxProcess.Start(folder.Path, new Dictionary<string, string>
+        var (code, stdout, stderr) = ImdbxProcess.Run(folder.Path, new Dictionary<string, string>
         {
             [NativeMemory.EnvironmentVariable] = "system",
             ["LD_PRELOAD"] = JemallocPreload.FindLibrary()!,
         }, "memory-bench", "--model", "minilm", "--length", "8", "--batch", "1", "--steps", "1", "--threads", "1", "-o", output);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
 
-        Assert.True(process.ExitCode == 0, stderr.Result);
-        Assert.Contains("malloc jemalloc (IMDBX_MALLOC=system asks for glibc, but jemalloc was preloaded (LD_PRELOAD))", stdout.Result);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("malloc jemalloc (IMDBX_MALLOC=system asks for glibc, but jemalloc was preloaded (LD_PRELOAD))", stdout);
         Assert.Equal("jemalloc", (string?)JsonNode.Parse(File.ReadAllText(output))!["malloc"]);
     }
 

@@ -8,10 +8,17 @@ static class ImdbxProcess
     public static (int ExitCode, string Stdout, string Stderr) Run(string workingDirectory, params string[] arguments) =>
         RunWithInput(workingDirectory, [], arguments);
 
+    /// <summary>Runs imdbx with <paramref name="environment"/> added to its environment.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunWithInput(workingDirectory, environment, [], arguments);
+
     /// <summary>Runs imdbx with <paramref name="input"/> as its standard input.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) RunWithInput(string workingDirectory, byte[] input, params string[] arguments)
+    public static (int ExitCode, string Stdout, string Stderr) RunWithInput(string workingDirectory, byte[] input, params string[] arguments) =>
+        RunWithInput(workingDirectory, new Dictionary<string, string>(), input, arguments);
+
+    static (int ExitCode, string Stdout, string Stderr) RunWithInput(string workingDirectory, IReadOnlyDictionary<string, string> environment, byte[] input, string[] arguments)
     {
-        using var process = Start(workingDirectory, arguments);
+        using var process = Start(workingDirectory, environment, arguments);
         process.StandardInput.BaseStream.Write(input);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

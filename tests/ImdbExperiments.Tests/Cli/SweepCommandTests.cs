@@ -4,7 +4,8 @@ namespace ImdbExperiments.Tests.Cli;
 
 public sealed class SweepCommandTests
 {
-    static List<string> SqliteRows(string path, string sql)
+    /// <summary>The first column of every row <paramref name="sql"/> selects from the SQLite database at <paramref name="path"/>, as text.</summary>
+    internal static List<string> SqliteRows(string path, string sql)
     {
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
@@ -17,7 +18,7 @@ public sealed class SweepCommandTests
         return rows;
     }
 
-    const string Sweep = """
+    internal const string Sweep = """
         name: tiny-sweep
         seed: 3
         data:

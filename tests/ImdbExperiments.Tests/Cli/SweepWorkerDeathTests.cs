@@ -9,56 +9,11 @@ namespace ImdbExperiments.Tests.Cli;
 /// </summary>
 public sealed class SweepWorkerDeathTests
 {
-    const string Sweep = """
-        name: tiny-sweep
-        seed: 3
-        data:
-          source: synthetic
-          synthetic:
-            reviews_per_label: 200
-        model:
-          init: random
-          random:
-            hidden_size: 32
-            num_hidden_layers: 1
-            num_attention_heads: 2
-            intermediate_size: 64
-            max_position_embeddings: 64
-            vocab_size_limit: 500
-        tokenizer:
-          max_length: 48
-        training:
-          epochs: 1
-          batch_size: 32
-        sweep:
-          method: grid
-          parameters:
-            training.learning_rate: [1.0e-3, 3.0e-3]
-          metric: validation/f1
-        """;
+    // SweepCommandTests' tiny sweep with libtorch on every core, as a user's --parallel run would have it.
+    static readonly string Sweep = SweepCommandTests.Sweep.Replace("  threads: 1\n", "", StringComparison.Ordinal);
 
-    static List<string> SqliteRows(string path, string sql)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<string>();
-        while (reader.Read())
-            rows.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
-        return rows;
-    }
-
-    static (int ExitCode, string Stdout, string Stderr) Run(TempFolder project, IReadOnlyDictionary<string, string> environment)
-    {
-        using var process = ImdbxProcess.Start(project.Path, environment, "sweep", "--experiment", "tiny-sweep", "--parallel", "2");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int ExitCode, string Stdout, string Stderr) Run(TempFolder project, IReadOnlyDictionary<string, string> environment) =>
+        ImdbxProcess.Run(project.Path, environment, "sweep", "--experiment", "tiny-sweep", "--parallel", "2");
 
     static TempFolder Project()
     {
@@ -86,10 +41,10 @@ public sealed class SweepWorkerDeathTests
 
         // One MLflow run per trial: the attempt that ran it again resumed the dead attempt's run, which had been ended FAILED.
         var database = project.Combine("mlflow.db");
-        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SqliteRows(database, "SELECT status FROM runs"));
-        var trial = Assert.Single(SqliteRows(database, "SELECT run_uuid FROM tags WHERE key = 'sweep/trial' AND value = 'trial-001'"));
-        Assert.Contains("pid ", Assert.Single(SqliteRows(database, $"SELECT value FROM tags WHERE key = 'sweep/worker_died' AND run_uuid = '{trial}'")));
-        Assert.Empty(SqliteRows(database, $"SELECT step FROM metrics WHERE run_uuid = '{trial}' GROUP BY key, step HAVING COUNT(*) > 1")); // no point twice
+        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SweepCommandTests.SqliteRows(database, "SELECT status FROM runs"));
+        var trial = Assert.Single(SweepCommandTests.SqliteRows(database, "SELECT run_uuid FROM tags WHERE key = 'sweep/trial' AND value = 'trial-001'"));
+        Assert.Contains("pid ", Assert.Single(SweepCommandTests.SqliteRows(database, $"SELECT value FROM tags WHERE key = 'sweep/worker_died' AND run_uuid = '{trial}'")));
+        Assert.Empty(SweepCommandTests.SqliteRows(database, $"SELECT step FROM metrics WHERE run_uuid = '{trial}' GROUP BY key, step HAVING COUNT(*) > 1")); // no point twice
         var journal = File.ReadAllText(Assert.Single(Directory.GetFiles(project.Combine("artifacts", "runs"), "tracking.jsonl", SearchOption.AllDirectories),
             f => File.ReadAllText(f) is var text && text.Contains("sweep/trial_index", StringComparison.Ordinal) && text.Contains("\"trial-001\"", StringComparison.Ordinal)));
         Assert.Contains("\"FAILED\"", journal);
@@ -119,15 +74,15 @@ public sealed class SweepWorkerDeathTests
         Assert.Single(again.Stdout.Split('\n'), l => l.Contains("trial-001  completed  ", StringComparison.Ordinal));
         Assert.DoesNotContain("trial-000  completed  ", again.Stdout); // finished before: not run again
         var database = project.Combine("mlflow.db");
-        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SqliteRows(database, "SELECT status FROM runs"));
-        Assert.Single(SqliteRows(database, "SELECT run_uuid FROM tags WHERE key = 'sweep/trial' AND value = 'trial-001'"));
+        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SweepCommandTests.SqliteRows(database, "SELECT status FROM runs"));
+        Assert.Single(SweepCommandTests.SqliteRows(database, "SELECT run_uuid FROM tags WHERE key = 'sweep/trial' AND value = 'trial-001'"));
     }
 
     [Fact]
     public async Task WorkerHoldingTheParentKilledMidTrial_TheOtherWorkerRunsItsTrial_AndEndsTheParent()
     {
         using var project = Project();
-        File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), Sweep.Replace("  batch_size: 32\n", "  batch_size: 32\n  threads: 1\n", StringComparison.Ordinal));
+        File.WriteAllText(project.Combine("experiments", "tiny-sweep.yaml"), SweepCommandTests.Sweep);
 
         // Two workers as `sweep plan --workers 2` starts them: the first takes the parent run and trial-000, and dies in it.
         using var first = ImdbxProcess.Start(project.Path, new Dictionary<string, string> { [SweepTestHook.Variable] = "trial-000@2/once" }, "sweep", "--experiment", "tiny-sweep", "--worker");
@@ -154,9 +109,9 @@ public sealed class SweepWorkerDeathTests
         Assert.True(second.ExitCode == 0, text);
         Assert.Single((await secondOut).Split('\n'), l => l.Contains("trial-000  completed  ", StringComparison.Ordinal)); // taken over from the dead worker
         var database = project.Combine("mlflow.db");
-        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SqliteRows(database, "SELECT status FROM runs")); // the parent too, ended by the live worker
-        var parent = Assert.Single(SqliteRows(database, "SELECT DISTINCT value FROM tags WHERE key = 'mlflow.parentRunId'"));
-        Assert.Equal(2, SqliteRows(database, $"SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId' AND value = '{parent}'").Count);
-        Assert.Single(SqliteRows(database, $"SELECT value FROM tags WHERE key = 'sweep/best_trial' AND run_uuid = '{parent}'"));
+        Assert.Equal(["FINISHED", "FINISHED", "FINISHED"], SweepCommandTests.SqliteRows(database, "SELECT status FROM runs")); // the parent too, ended by the live worker
+        var parent = Assert.Single(SweepCommandTests.SqliteRows(database, "SELECT DISTINCT value FROM tags WHERE key = 'mlflow.parentRunId'"));
+        Assert.Equal(2, SweepCommandTests.SqliteRows(database, $"SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId' AND value = '{parent}'").Count);
+        Assert.Single(SweepCommandTests.SqliteRows(database, $"SELECT value FROM tags WHERE key = 'sweep/best_trial' AND run_uuid = '{parent}'"));
     }
 }
