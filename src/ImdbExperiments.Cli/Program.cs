@@ -2,13 +2,20 @@ using System.CommandLine;
 using ImdbExperiments.Cli;
 
 // imdbx: the console program behind the Cake targets. Thin: parse, call the library, print.
-// First of all, for a command that makes tensors: jemalloc under libtorch, which can only be loaded before the process
-// starts, so the program starts again in place with it preloaded (Training/JemallocPreload.cs; IMDBX_MALLOC chooses).
+// First of all, for a command that makes tensors: who serves native memory. jemalloc under libtorch can only be loaded
+// before the process starts, so the program starts again in place with it preloaded (Training/JemallocPreload.cs), then
+// the policy is set before any tensor exists (Training/NativeMemory.cs: jemalloc when loaded, else glibc keeping freed
+// memory for reuse; IMDBX_MALLOC chooses). Then the fp32 GEMM path, once, from IMDBX_GEMM and the CPU
+// (Modeling/GemmSelection.cs). A bad value of either variable fails here, not mid-training.
 var makesTensors = args is [var commandName, ..] && ImdbxCommands.MakesTensors(commandName);
 try
 {
     if (makesTensors)
-        ImdbExperiments.Training.JemallocPreload.StartAgainIfWanted();
+    {
+        ImdbExperiments.Training.JemallocPreload.StartAgainIfWanted();   // returns only when it did not start again
+        ImdbExperiments.Training.NativeMemory.Configure();
+    }
+    _ = ImdbExperiments.Modeling.GemmSelection.Current;
 }
 catch (ArgumentException e)
 {
@@ -18,21 +25,6 @@ catch (ArgumentException e)
 
 // From here on SIGINT/SIGTERM cancel the work instead of killing the process (CliCancellation.cs).
 CliCancellation.Listen();
-
-// Before any tensor exists: who serves native memory (Training/NativeMemory.cs: jemalloc when loaded, else glibc keeping
-// freed memory for reuse; IMDBX_MALLOC=system opts out).
-try
-{
-    if (makesTensors)
-        ImdbExperiments.Training.NativeMemory.Configure();
-    // The fp32 GEMM path, once, from IMDBX_GEMM and the CPU (Modeling/GemmSelection.cs): a bad value fails here, not mid-training.
-    _ = ImdbExperiments.Modeling.GemmSelection.Current;
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return CliErrors.Failed;
-}
 
 var parse = ImdbxCommands.Root().Parse(args);
 // A bad option value is one line naming the option, the value and what is allowed (CheckedOptions.cs), not System.CommandLine's message and help.

@@ -37,8 +37,11 @@ public static class JemallocPreload
     /// <summary>The first installed candidate; null when jemalloc is not installed.</summary>
     public static string? FindLibrary() => Candidates().FirstOrDefault(File.Exists);
 
-    /// <summary>Whether jemalloc is mapped into this process (Linux: a line of /proc/self/maps names it).</summary>
-    public static bool IsLoaded()
+    /// <summary>Whether jemalloc is mapped into this process (Linux: a line of /proc/self/maps names it). Read once: only the
+    /// loader can put it under malloc, at start-up, so the answer never changes.</summary>
+    public static bool IsLoaded() => loaded.Value;
+
+    static readonly Lazy<bool> loaded = new(() =>
     {
         try
         {
@@ -48,7 +51,7 @@ public static class JemallocPreload
         {
             return false;
         }
-    }
+    });
 
     /// <summary>Whether a /proc/[pid]/maps text maps a file named libjemalloc.so*.</summary>
     public static bool IsMapped(string maps) =>

@@ -48,9 +48,6 @@ public static class NativeMemory
     /// <summary>Why <see cref="Policy"/> is what it is (recorded beside it; null when it is what was asked for).</summary>
     public static string? Reason { get; private set; }
 
-    /// <summary>True when glibc retains freed memory in this process (<see cref="MallocPolicy.Retain"/>).</summary>
-    public static bool Retaining => Policy == MallocPolicy.Retain;
-
     /// <summary>The lower-case name a run's environment and the bench record: system, retain or jemalloc.</summary>
     public static string Name(MallocPolicy policy) => policy.ToString().ToLowerInvariant();
 
