@@ -52,7 +52,7 @@ public sealed record GemmSelection(GemmPath Path, string Requested, string Reaso
                     ? "auto: libtorch's oneMKL (on AMD too: OpenBLAS measured no faster end to end; IMDBX_GEMM=openblas chooses it)"
                     : $"auto: {cpu.Vendor ?? "unknown"} CPU, libtorch's oneMKL", cpu);
             default:
-                throw new ArgumentException($"{EnvironmentVariable} is '{requested}'; allowed: auto (the default: libtorch's oneMKL), mkl (libtorch's oneMKL) or openblas (OpenBLAS's cblas_sgemm).");
+                throw new ArgumentException($"{EnvironmentVariable} is '{BertConfig.Abbreviate(requested ?? "")}'; allowed: auto (the default: libtorch's oneMKL), mkl (libtorch's oneMKL) or openblas (OpenBLAS's cblas_sgemm).");
         }
     }
 

@@ -58,7 +58,7 @@ public static class NativeMemory
         "jemalloc" => MallocChoice.Jemalloc,
         "retain" => MallocChoice.Retain,
         "system" => MallocChoice.System,
-        _ => throw new ArgumentException($"{EnvironmentVariable} is '{value}'; allowed: {Allowed}."),
+        _ => throw new ArgumentException($"{EnvironmentVariable} is '{Modeling.BertConfig.Abbreviate(value)}'; allowed: {Allowed}."),
     };
 
     /// <summary>

@@ -50,6 +50,15 @@ public sealed class NativeMemoryTests
         Assert.Contains("system", error.Message);
     }
 
+    [Fact]
+    public void ParseChoice_OfAHugeValue_ShowsItsStart_OnOneLine()
+    {
+        var error = Assert.Throws<ArgumentException>(() => NativeMemory.ParseChoice(new string('a', 5000) + "\njemalloc"));
+        Assert.Contains($"IMDBX_MALLOC is '{new string('a', 100)}…'", error.Message);
+        Assert.True(error.Message.Length < 400, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     [Theory]
     [InlineData(null, MallocChoice.Auto)]
     [InlineData("", MallocChoice.Auto)]
